@@ -13,7 +13,15 @@ export const BOOKING_SLICE_MINUTES = 15;
 /** Regulatory outer bounds for automated calls (TCPA quiet hours are 21:00–08:00 local). */
 export const LEGAL_CALLING_WINDOW = { start: '08:00', end: '21:00' } as const;
 
-export const WEEKDAYS = ['monday', 'tuesday', 'wednesday', 'thursday', 'friday', 'saturday', 'sunday'] as const;
+export const WEEKDAYS = [
+  'monday',
+  'tuesday',
+  'wednesday',
+  'thursday',
+  'friday',
+  'saturday',
+  'sunday',
+] as const;
 export type Weekday = (typeof WEEKDAYS)[number];
 
 const clockTime = z
@@ -101,23 +109,21 @@ const service = z.strictObject({
     .describe('bay numbers (1-based) that can do this service; default all'),
 });
 
-const callingWindow = z
-  .strictObject({ start: clockTime, end: clockTime })
-  .superRefine((window, ctx) => {
-    if (minutesOfDay(window.start) < minutesOfDay(LEGAL_CALLING_WINDOW.start)) {
-      ctx.addIssue({
-        code: 'custom',
-        path: ['start'],
-        message: `must not be before ${LEGAL_CALLING_WINDOW.start}`,
-      });
-    }
-    if (minutesOfDay(window.end) > minutesOfDay(LEGAL_CALLING_WINDOW.end)) {
-      ctx.addIssue({ code: 'custom', path: ['end'], message: `must not be after ${LEGAL_CALLING_WINDOW.end}` });
-    }
-    if (minutesOfDay(window.end) <= minutesOfDay(window.start)) {
-      ctx.addIssue({ code: 'custom', path: ['end'], message: `must be after start (${window.start})` });
-    }
-  });
+const callingWindow = z.strictObject({ start: clockTime, end: clockTime }).superRefine((window, ctx) => {
+  if (minutesOfDay(window.start) < minutesOfDay(LEGAL_CALLING_WINDOW.start)) {
+    ctx.addIssue({
+      code: 'custom',
+      path: ['start'],
+      message: `must not be before ${LEGAL_CALLING_WINDOW.start}`,
+    });
+  }
+  if (minutesOfDay(window.end) > minutesOfDay(LEGAL_CALLING_WINDOW.end)) {
+    ctx.addIssue({ code: 'custom', path: ['end'], message: `must not be after ${LEGAL_CALLING_WINDOW.end}` });
+  }
+  if (minutesOfDay(window.end) <= minutesOfDay(window.start)) {
+    ctx.addIssue({ code: 'custom', path: ['end'], message: `must be after start (${window.start})` });
+  }
+});
 
 const customDomain = z
   .strictObject({
@@ -220,7 +226,11 @@ export const shopConfigSchema = z
       });
     });
     if (WEEKDAYS.every((day) => shop.openingHours[day].length === 0)) {
-      ctx.addIssue({ code: 'custom', path: ['openingHours'], message: 'the shop must be open on at least one day' });
+      ctx.addIssue({
+        code: 'custom',
+        path: ['openingHours'],
+        message: 'the shop must be open on at least one day',
+      });
     }
     if (shop.scaling.maxTasks < shop.scaling.minTasks) {
       ctx.addIssue({ code: 'custom', path: ['scaling', 'maxTasks'], message: 'must be at least minTasks' });

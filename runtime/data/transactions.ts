@@ -1,0 +1,47 @@
+import { TransactionCanceledException } from '@aws-sdk/client-dynamodb';
+import {
+  type DynamoDBDocumentClient,
+  TransactWriteCommand,
+  type TransactWriteCommandInput,
+} from '@aws-sdk/lib-dynamodb';
+
+export type TransactionOutcome =
+  | { committed: true }
+  /** One reason per item in request order: 'ConditionalCheckFailed', 'None', … */
+  | { committed: false; reasons: string[] };
+
+const MAX_CONFLICT_RETRIES = 6;
+
+/**
+ * Runs a transaction and reports condition failures as data (they are business outcomes, not
+ * errors). Conflicts with a concurrent transaction on the same items are transient: retried with
+ * jittered backoff under the same ClientRequestToken, so a retry of a commit whose answer was
+ * lost cannot apply twice (DAT-04, DAT-05).
+ */
+export async function transactWrite(
+  db: DynamoDBDocumentClient,
+  input: TransactWriteCommandInput,
+): Promise<TransactionOutcome> {
+  for (let attempt = 0; ; attempt++) {
+    try {
+      await db.send(new TransactWriteCommand(input));
+      return { committed: true };
+    } catch (error) {
+      const conflict =
+        (error instanceof TransactionCanceledException &&
+          (error.CancellationReasons ?? []).some((r) => r.Code === 'TransactionConflict') &&
+          !(error.CancellationReasons ?? []).some((r) => r.Code === 'ConditionalCheckFailed')) ||
+        (error as Error).name === 'TransactionConflictException' ||
+        (error as Error).name === 'TransactionInProgressException';
+      if (conflict && attempt < MAX_CONFLICT_RETRIES) {
+        const backoff = Math.min(400, 20 * 2 ** attempt);
+        await new Promise((resolve) => setTimeout(resolve, backoff / 2 + Math.random() * backoff));
+        continue;
+      }
+      if (error instanceof TransactionCanceledException && !conflict) {
+        return { committed: false, reasons: (error.CancellationReasons ?? []).map((r) => r.Code ?? 'None') };
+      }
+      throw error;
+    }
+  }
+}

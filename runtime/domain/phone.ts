@@ -1,0 +1,19 @@
+import { parsePhoneNumberFromString } from 'libphonenumber-js/min';
+
+/**
+ * Normalises what a caller says or what Twilio sends ("(217) 555-0142", "+1 217 555 0142",
+ * "2175550142") to E.164, or null when it is not a valid number. US is assumed for national
+ * formats because the shops are in North America.
+ */
+export function normalizePhone(input: string, defaultCountry: 'US' | 'CA' = 'US'): string | null {
+  const parsed = parsePhoneNumberFromString(input.trim(), defaultCountry);
+  if (!parsed?.isValid()) return null;
+  return parsed.number;
+}
+
+/** For logs and call records meant for operators: never more than the last four digits. */
+export function maskPhone(phone: string | null | undefined): string {
+  if (!phone) return 'unknown';
+  const digits = phone.replace(/\D/g, '');
+  return digits.length <= 4 ? '****' : `***${digits.slice(-4)}`;
+}

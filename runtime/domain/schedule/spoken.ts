@@ -1,0 +1,116 @@
+/**
+ * Spoken-friendly renderings of shop times ("Wednesday, December 2 at 9:30 AM"), always in the zone of
+ * the value being spoken (a shop time is a ZonedDateTime in the shop's zone), never the process's zone.
+ *
+ * Built from Intl.DateTimeFormat parts rather than its whole output, so ICU's punctuation choices
+ * (", " vs " at ", narrow no-break spaces before AM/PM) cannot leak into what the voice says.
+ */
+import { Temporal } from 'temporal-polyfill';
+import type { ShopConfig } from '../../config/shop-config';
+import type { SlotCandidate } from './slots';
+
+interface SpokenParts {
+  weekday: string;
+  month: string;
+  day: string;
+  year: string;
+  /** "9:30 AM" */
+  time: string;
+}
+
+const formatters = new Map<string, Intl.DateTimeFormat>();
+
+function formatterFor(timeZone: string): Intl.DateTimeFormat {
+  let formatter = formatters.get(timeZone);
+  if (!formatter) {
+    formatter = new Intl.DateTimeFormat('en-US', {
+      timeZone,
+      weekday: 'long',
+      year: 'numeric',
+      month: 'long',
+      day: 'numeric',
+      hour: 'numeric',
+      minute: '2-digit',
+      hourCycle: 'h12',
+    });
+    formatters.set(timeZone, formatter);
+  }
+  return formatter;
+}
+
+function spokenParts(zdt: Temporal.ZonedDateTime): SpokenParts {
+  const parts = formatterFor(zdt.timeZoneId).formatToParts(new Date(zdt.epochMilliseconds));
+  const part = (type: Intl.DateTimeFormatPartTypes) => parts.find((p) => p.type === type)?.value ?? '';
+  return {
+    weekday: part('weekday'),
+    month: part('month'),
+    day: part('day'),
+    year: part('year'),
+    time: `${part('hour')}:${part('minute')} ${part('dayPeriod')}`,
+  };
+}
+
+/** The year is said only when it differs from the current year where the time is (always, without `now`). */
+function needsYear(zdt: Temporal.ZonedDateTime, now: Temporal.Instant | undefined): boolean {
+  return now === undefined || now.toZonedDateTimeISO(zdt.timeZoneId).year !== zdt.year;
+}
+
+/** "Wednesday, December 2" (or "Saturday, January 2, 2027" when the year is not the current one). */
+export function spokenDate(zdt: Temporal.ZonedDateTime, now?: Temporal.Instant): string {
+  const p = spokenParts(zdt);
+  const date = `${p.weekday}, ${p.month} ${p.day}`;
+  return needsYear(zdt, now) ? `${date}, ${p.year}` : date;
+}
+
+/** "9:30 AM"; noon is "12:00 PM" and midnight "12:00 AM". */
+export function spokenTime(zdt: Temporal.ZonedDateTime): string {
+  return spokenParts(zdt).time;
+}
+
+/** "Wednesday, December 2 at 9:30 AM" (year added when it is not the current one). */
+export function spokenDateTime(zdt: Temporal.ZonedDateTime, now?: Temporal.Instant): string {
+  return `${spokenDate(zdt, now)} at ${spokenTime(zdt)}`;
+}
+
+/** A calendar date in a zone, spoken: noon always exists, so the date is never shifted. */
+export function spokenPlainDate(timeZone: string, date: Temporal.PlainDate, now?: Temporal.Instant): string {
+  return spokenDate(date.toZonedDateTime({ timeZone, plainTime: '12:00' }), now);
+}
+
+/** Wall-clock reading of a local date-time that may not exist in any zone (e.g. inside a DST gap). */
+export function spokenWallClock(local: Temporal.PlainDateTime): { date: string; time: string } {
+  const p = spokenParts(local.toZonedDateTime('UTC'));
+  return { date: `${p.weekday}, ${p.month} ${p.day}`, time: p.time };
+}
+
+/** "30 minutes", "1 hour", "1 hour and 30 minutes", "2 hours". */
+export function spokenDuration(totalMinutes: number): string {
+  const hours = Math.floor(totalMinutes / 60);
+  const minutes = totalMinutes % 60;
+  const hourText = hours === 1 ? '1 hour' : `${hours} hours`;
+  const minuteText = minutes === 1 ? '1 minute' : `${minutes} minutes`;
+  if (hours === 0) return minuteText;
+  if (minutes === 0) return hourText;
+  return `${hourText} and ${minuteText}`;
+}
+
+/** A slot in both forms: `localStart` is what the model passes back as `start_time`; `spoken` is said. */
+export interface PresentedSlot {
+  localStart: string;
+  startUtc: string;
+  /** "Wednesday, December 2 at 9:30 AM" */
+  spoken: string;
+  /** "9:30 AM", for listing several times on one day. */
+  spokenTime: string;
+}
+
+/** Both forms of a slot, spoken on the shop's wall clock (the year only when it is not `now`'s). */
+export function presentSlot(shop: ShopConfig, slot: SlotCandidate, now?: Temporal.Instant): PresentedSlot {
+  const start = Temporal.Instant.from(slot.startUtc).toZonedDateTimeISO(shop.timeZone);
+  return {
+    localStart: slot.localStart,
+    startUtc: slot.startUtc,
+    spoken: spokenDateTime(start, now),
+    spokenTime: spokenTime(start),
+  };
+}

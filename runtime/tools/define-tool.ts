@@ -1,0 +1,67 @@
+/**
+ * A tool is one zod schema plus one function. The schema yields both the JSON Schema the model
+ * is shown and the validation of the arguments the model sends back (one source of truth).
+ */
+import type { Temporal } from 'temporal-polyfill';
+import { z } from 'zod';
+import type { ShopConfig } from '../config/shop-config';
+import type { AppointmentsRepository } from '../data/appointments-repo';
+import type { CustomersRepository } from '../data/customers-repo';
+import type { VehiclesRepository } from '../data/vehicles-repo';
+import type { ToolName } from './catalog';
+import type { ToolSession } from './contract';
+
+export interface VinDecoderOptions {
+  vpicBaseUrl?: string;
+  timeoutMs?: number;
+}
+
+export interface ToolDependencies {
+  shop: ShopConfig;
+  customers: CustomersRepository;
+  vehicles: VehiclesRepository;
+  appointments: AppointmentsRepository;
+  now: () => Temporal.Instant;
+  vin: VinDecoderOptions;
+}
+
+export interface ToolContext {
+  session: ToolSession;
+  deps: ToolDependencies;
+}
+
+export interface ToolSuccess {
+  result: Record<string, unknown>;
+  /** Set when the tool binds the call to a customer (lookup, create). */
+  bindCustomerId?: string;
+}
+
+export interface ToolDefinition<Schema extends z.ZodType = z.ZodType> {
+  name: ToolName;
+  /** What the model reads to decide when to call the tool. */
+  description: string;
+  /** Built per shop so enums (service ids) come from the shop's configuration. */
+  parameters(shop: ShopConfig): Schema;
+  /** Refuse with CUSTOMER_REQUIRED until the call is bound to a customer. */
+  requiresCustomer: boolean;
+  execute(args: z.output<Schema>, context: ToolContext): Promise<ToolSuccess>;
+}
+
+export function defineTool<Schema extends z.ZodType>(
+  definition: ToolDefinition<Schema>,
+): ToolDefinition<Schema> {
+  return definition;
+}
+
+/** The Chat Completions `tools[]` entry for a tool, generated from its zod schema. */
+export function toOpenAiTool(definition: ToolDefinition, shop: ShopConfig) {
+  const { $schema: _ignored, ...parameters } = z.toJSONSchema(definition.parameters(shop), {
+    io: 'input',
+    target: 'draft-7',
+    unrepresentable: 'any',
+  }) as Record<string, unknown>;
+  return {
+    type: 'function' as const,
+    function: { name: definition.name, description: definition.description, parameters },
+  };
+}

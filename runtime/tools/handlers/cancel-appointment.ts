@@ -1,0 +1,32 @@
+import { z } from 'zod';
+import { cancelAppointment } from '../../domain/booking/booking-service';
+import { defineTool } from '../define-tool';
+import { presentAppointment } from '../present';
+import { appointmentIdSchema, failBooking } from './slots-and-booking';
+
+export const cancelAppointmentTool = defineTool({
+  name: 'cancel_appointment',
+  description:
+    "Cancel one of the customer's own upcoming appointments. Confirm which one with the caller first.",
+  requiresCustomer: true,
+  parameters: () =>
+    z.strictObject({
+      appointment_id: appointmentIdSchema,
+      reason: z.string().trim().max(300).optional(),
+    }),
+  async execute(args, { session, deps }) {
+    const outcome = await cancelAppointment(deps, {
+      customerId: session.customerId!,
+      appointmentId: args.appointment_id,
+      ...(args.reason ? { reason: args.reason } : {}),
+    });
+    if (!outcome.ok) failBooking(outcome, 'appointment_id');
+    return {
+      result: {
+        cancelled: true,
+        ...(outcome.replayed ? { already_cancelled: true } : {}),
+        appointment: presentAppointment(outcome.appointment, deps.shop, deps.now()),
+      },
+    };
+  },
+});

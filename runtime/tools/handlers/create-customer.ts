@@ -1,0 +1,71 @@
+import { z } from 'zod';
+import { normalizePhone } from '../../domain/phone';
+import { ToolFailure } from '../contract';
+import { defineTool } from '../define-tool';
+import { customerProfile } from '../present';
+import { sameName } from './lookup-customer';
+
+const name = (what: string) =>
+  z
+    .string()
+    .trim()
+    .min(1, `${what} is empty`)
+    .max(60)
+    .regex(/^[\p{L}\p{M}' .-]+$/u, `${what} may only contain letters, spaces, apostrophes, dots and dashes`);
+
+export const createCustomer = defineTool({
+  name: 'create_customer',
+  description:
+    'Create a customer record for a new caller, after lookup_customer found none. The phone number defaults to ' +
+    'the number they are calling from; only pass phone_number if they want another number on file.',
+  requiresCustomer: false,
+  parameters: () =>
+    z.strictObject({
+      first_name: name('first_name'),
+      last_name: name('last_name'),
+      email: z.email().max(254).optional(),
+      phone_number: z.string().min(7).max(32).optional(),
+    }),
+  async execute(args, { session, deps }) {
+    const phone = args.phone_number ? normalizePhone(args.phone_number) : session.callerPhone;
+    if (!phone) {
+      throw new ToolFailure(
+        'INVALID_ARGUMENT',
+        args.phone_number
+          ? 'That does not look like a valid phone number.'
+          : 'The caller ID is withheld, so I need a phone number for the record.',
+        { field: 'phone_number' },
+      );
+    }
+    const now = deps.now().toString();
+    const outcome = await deps.customers.create(
+      {
+        firstName: args.first_name,
+        lastName: args.last_name,
+        phone,
+        ...(args.email ? { email: args.email } : {}),
+      },
+      now,
+    );
+    if (outcome.created) {
+      return {
+        result: { created: true, ...(await customerProfile(outcome.customer, deps)) },
+        bindCustomerId: outcome.customer.customerId,
+      };
+    }
+    // The number is taken. It is safe to bind only when the record is plausibly the caller's:
+    // their own caller ID, or the same last name (the same proof lookup_customer asks for).
+    const existing = await deps.customers.get(outcome.existingCustomerId);
+    if (existing && (phone === session.callerPhone || sameName(existing.lastName, args.last_name))) {
+      return {
+        result: { created: false, already_existed: true, ...(await customerProfile(existing, deps)) },
+        bindCustomerId: existing.customerId,
+      };
+    }
+    throw new ToolFailure(
+      'ALREADY_EXISTS',
+      'A record already exists for that phone number; I can look it up with the last name on that record.',
+      { field: 'phone_number' },
+    );
+  },
+});

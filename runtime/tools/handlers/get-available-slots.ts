@@ -1,0 +1,43 @@
+import { Temporal } from 'temporal-polyfill';
+import { z } from 'zod';
+import { findAvailability } from '../../domain/booking/booking-service';
+import { parseRequestedDate, spokenPlainDate } from '../../domain/schedule';
+import { ToolFailure } from '../contract';
+import { defineTool } from '../define-tool';
+import { presentSlot } from '../present';
+import { serviceTypeSchema } from './slots-and-booking';
+
+export const getAvailableSlots = defineTool({
+  name: 'get_available_slots',
+  description:
+    'List the bookable start times for a service on one date in the shop. When that date has none, the ' +
+    'result also lists the next days that do. Offer the caller two or three times, not the whole list.',
+  requiresCustomer: false,
+  parameters: (shop) =>
+    z.strictObject({
+      date: z
+        .string()
+        .min(5)
+        .max(10)
+        .describe("The shop's local date 'YYYY-MM-DD', or 'today' or 'tomorrow'"),
+      service_type: serviceTypeSchema(shop),
+    }),
+  async execute(args, { deps }) {
+    const now = deps.now();
+    const date = parseRequestedDate(deps.shop, args.date, now);
+    if (!date.ok) throw new ToolFailure('INVALID_ARGUMENT', date.message, { field: 'date' });
+    const { requested, alternatives } = await findAvailability(deps, args.service_type, date.date.toString());
+    const presentDay = (day: { date: string; slots: Parameters<typeof presentSlot>[0][] }) => ({
+      date: day.date,
+      spoken_date: spokenPlainDate(deps.shop.timeZone, Temporal.PlainDate.from(day.date), now),
+      slots: day.slots.map((slot) => presentSlot(slot, deps.shop.timeZone)),
+    });
+    return {
+      result: {
+        service_type: args.service_type,
+        ...presentDay(requested),
+        ...(requested.slots.length === 0 ? { next_available_days: alternatives.map(presentDay) } : {}),
+      },
+    };
+  },
+});

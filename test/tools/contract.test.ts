@@ -1,0 +1,45 @@
+import { describe, expect, it } from 'vitest';
+import { TOOL_CATALOG, TOOL_NAMES } from '../../runtime/tools/catalog';
+import { toOpenAiTool } from '../../runtime/tools/define-tool';
+import { executeTool } from '../../runtime/tools/execute-tool';
+import { TOOL_DEFINITIONS } from '../../runtime/tools/handlers';
+import { createToolHarness, exampleShop } from '../support/tool-harness';
+
+describe('tool contract', () => {
+  it('every tool in the infrastructure catalog has exactly one implementation, and vice versa', () => {
+    expect(Object.keys(TOOL_DEFINITIONS).sort()).toEqual(Object.keys(TOOL_CATALOG).sort());
+    for (const name of TOOL_NAMES) expect(TOOL_DEFINITIONS[name].name).toBe(name);
+  });
+
+  it('the JSON Schema the model sees is generated from the validating zod schema, closed to extra keys', () => {
+    const shop = exampleShop();
+    for (const name of TOOL_NAMES) {
+      const spec = toOpenAiTool(TOOL_DEFINITIONS[name], shop);
+      expect(spec.type).toBe('function');
+      expect(spec.function.name).toBe(name);
+      expect(spec.function.description.length).toBeGreaterThan(20);
+      expect(spec.function.parameters).toMatchObject({ type: 'object', additionalProperties: false });
+    }
+    const slots = toOpenAiTool(TOOL_DEFINITIONS.get_available_slots, shop).function.parameters as any;
+    expect(slots.required).toEqual(['date', 'service_type']);
+    expect(slots.properties.service_type.enum).toEqual(shop.services.map((s) => s.id));
+  });
+
+  it('a malformed event, another shop’s session, or an unknown tool is refused without throwing', async () => {
+    const h = await createToolHarness();
+    const session = h.session();
+    const cases: unknown[] = [
+      null,
+      'lookup_customer',
+      { tool: 'drop_tables', arguments: {}, session },
+      { tool: 'lookup_customer', arguments: [], session },
+      { tool: 'lookup_customer', arguments: {}, session: { ...session, callSid: undefined } },
+      { tool: 'lookup_customer', arguments: {}, session: { ...session, shopId: 'other-shop' } },
+    ];
+    for (const event of cases) {
+      const result = await executeTool(event, h.deps);
+      expect(result, JSON.stringify(event)).toMatchObject({ ok: false, error: { code: 'INVALID_ARGUMENT' } });
+      if (!result.ok) expect(result.error.message.length).toBeGreaterThan(5);
+    }
+  });
+});
