@@ -1,0 +1,192 @@
+import { Duration, Stack } from 'aws-cdk-lib';
+import {
+  Alarm,
+  AlarmStatusWidget,
+  ComparisonOperator,
+  Dashboard,
+  GraphWidget,
+  type IMetric,
+  Metric,
+  TreatMissingData,
+} from 'aws-cdk-lib/aws-cloudwatch';
+import { SnsAction } from 'aws-cdk-lib/aws-cloudwatch-actions';
+import { HttpCodeElb, HttpCodeTarget } from 'aws-cdk-lib/aws-elasticloadbalancingv2';
+import type { NodejsFunction } from 'aws-cdk-lib/aws-lambda-nodejs';
+import { Topic } from 'aws-cdk-lib/aws-sns';
+import { EmailSubscription } from 'aws-cdk-lib/aws-sns-subscriptions';
+import { Construct } from 'constructs';
+import type { ShopConfig } from '../../runtime/config/shop-config';
+import type { ToolName } from '../../runtime/tools/catalog';
+import { pascalCase } from '../naming';
+import type { Reminders } from './reminders';
+import type { Tools } from './tools';
+import type { VoiceService } from './voice-service';
+
+const FIVE_MINUTES = Duration.minutes(5);
+const ONE_MINUTE = Duration.minutes(1);
+
+export interface ObservabilityProps {
+  readonly shop: ShopConfig;
+  readonly voice: VoiceService;
+  readonly tools: Tools;
+  readonly reminders: Reminders;
+}
+
+/** Alarms that e-mail the shop's operator, and one dashboard for the whole shop. */
+export class Observability extends Construct {
+  public readonly alarmTopic: Topic;
+  public readonly alarms: Alarm[] = [];
+  public readonly dashboard: Dashboard;
+  public readonly dashboardUrl: string;
+
+  constructor(scope: Construct, id: string, props: ObservabilityProps) {
+    super(scope, id);
+    const { shop, voice, tools, reminders } = props;
+    const { loadBalancer, targetGroup, service, cluster } = voice;
+
+    // No SSE: CloudWatch cannot publish to a topic under the AWS-managed SNS key, and a customer key
+    // would cost more than everything else here for alarm texts that hold no customer data.
+    this.alarmTopic = new Topic(this, 'AlarmTopic', {
+      displayName: `Pitcrew ${shop.shopId} alarms`,
+      enforceSSL: true,
+    });
+    this.alarmTopic.addSubscription(new EmailSubscription(shop.alarmEmail));
+
+    // Each failed request here is a caller who heard an error or silence, so thresholds are low.
+    this.addAlarm('Target5xx', 'The voice server answered with 5xx errors', {
+      metric: loadBalancer.metrics.httpCodeTarget(HttpCodeTarget.TARGET_5XX_COUNT, { period: FIVE_MINUTES }),
+      threshold: 3,
+    });
+    this.addAlarm(
+      'LoadBalancer5xx',
+      'The load balancer returned 5xx errors (no healthy task or a task crashed)',
+      {
+        metric: loadBalancer.metrics.httpCodeElb(HttpCodeElb.ELB_5XX_COUNT, { period: FIVE_MINUTES }),
+        threshold: 3,
+      },
+    );
+    this.addAlarm('UnhealthyHosts', 'A voice server task fails its health check', {
+      metric: targetGroup.metrics.unhealthyHostCount({ period: ONE_MINUTE, statistic: 'Maximum' }),
+      threshold: 1,
+      evaluationPeriods: 3,
+    });
+    this.addAlarm('NoHealthyHosts', 'No healthy voice server task: calls cannot be answered', {
+      metric: targetGroup.metrics.healthyHostCount({ period: ONE_MINUTE, statistic: 'Minimum' }),
+      threshold: 1,
+      evaluationPeriods: 2,
+      comparisonOperator: ComparisonOperator.LESS_THAN_THRESHOLD,
+      // The ALB reports this metric every minute; silence means the target group is gone or broken.
+      treatMissingData: TreatMissingData.BREACHING,
+    });
+    for (const [toolName, fn] of Object.entries(tools.functions) as [ToolName, NodejsFunction][]) {
+      this.addAlarm(`ToolErrors${pascalCase(toolName)}`, `The ${toolName} tool Lambda failed`, {
+        metric: fn.metricErrors({ period: FIVE_MINUTES }),
+        threshold: 1,
+      });
+    }
+    this.addAlarm('DialerErrors', 'The reminder dialer Lambda failed', {
+      metric: reminders.dialer.metricErrors({ period: FIVE_MINUTES }),
+      threshold: 1,
+    });
+    this.addAlarm('ReminderDeadLetters', 'Reminder invocations that EventBridge Scheduler gave up on', {
+      metric: reminders.deadLetterQueue.metricApproximateNumberOfMessagesVisible({
+        period: FIVE_MINUTES,
+        statistic: 'Maximum',
+      }),
+      threshold: 1,
+    });
+
+    const dashboardName = `Pitcrew-${shop.shopId}`;
+    this.dashboard = new Dashboard(this, 'Dashboard', { dashboardName, defaultInterval: Duration.hours(3) });
+    const region = Stack.of(this).region;
+    this.dashboardUrl = `https://${region}.console.aws.amazon.com/cloudwatch/home?region=${region}#dashboards/dashboard/${dashboardName}`;
+
+    const toolMetrics = (metric: (fn: NodejsFunction) => IMetric) =>
+      Object.values(tools.functions).map(metric);
+    const runningTasks = new Metric({
+      namespace: 'ECS/ContainerInsights',
+      metricName: 'RunningTaskCount',
+      dimensionsMap: { ClusterName: cluster.clusterName, ServiceName: service.serviceName },
+      statistic: 'Average',
+      period: ONE_MINUTE,
+    });
+
+    this.dashboard.addWidgets(
+      new AlarmStatusWidget({ title: 'Alarms', alarms: this.alarms, width: 24, height: 3 }),
+    );
+    this.dashboard.addWidgets(
+      graph('ALB requests', [loadBalancer.metrics.requestCount({ period: ONE_MINUTE })]),
+      graph('5xx errors', [
+        loadBalancer.metrics.httpCodeTarget(HttpCodeTarget.TARGET_5XX_COUNT, { period: ONE_MINUTE }),
+        loadBalancer.metrics.httpCodeElb(HttpCodeElb.ELB_5XX_COUNT, { period: ONE_MINUTE }),
+      ]),
+      graph('Target response time (webhooks)', [
+        loadBalancer.metrics.targetResponseTime({ statistic: 'p50', period: ONE_MINUTE }),
+        loadBalancer.metrics.targetResponseTime({ statistic: 'p95', period: ONE_MINUTE }),
+      ]),
+    );
+    this.dashboard.addWidgets(
+      graph('Voice server CPU / memory (%)', [
+        service.metricCpuUtilization({ period: ONE_MINUTE }),
+        service.metricMemoryUtilization({ period: ONE_MINUTE }),
+      ]),
+      graph('Tasks', [
+        runningTasks,
+        targetGroup.metrics.healthyHostCount({ period: ONE_MINUTE }),
+        targetGroup.metrics.unhealthyHostCount({ period: ONE_MINUTE }),
+      ]),
+      graph('Open connections (≈ live calls)', [
+        loadBalancer.metrics.activeConnectionCount({ period: ONE_MINUTE }),
+      ]),
+    );
+    this.dashboard.addWidgets(
+      graph(
+        'Tool errors',
+        toolMetrics((fn) => fn.metricErrors({ period: FIVE_MINUTES })),
+      ),
+      graph(
+        'Tool duration p95 (ms)',
+        toolMetrics((fn) => fn.metricDuration({ statistic: 'p95', period: FIVE_MINUTES })),
+      ),
+      graph('Reminder dialer', [
+        reminders.dialer.metricInvocations({ period: FIVE_MINUTES }),
+        reminders.dialer.metricErrors({ period: FIVE_MINUTES }),
+        reminders.deadLetterQueue.metricApproximateNumberOfMessagesVisible({
+          period: FIVE_MINUTES,
+          statistic: 'Maximum',
+          label: 'Dead letters',
+        }),
+      ]),
+    );
+  }
+
+  private addAlarm(
+    id: string,
+    description: string,
+    options: {
+      metric: IMetric;
+      threshold: number;
+      evaluationPeriods?: number;
+      comparisonOperator?: ComparisonOperator;
+      treatMissingData?: TreatMissingData;
+    },
+  ): Alarm {
+    const alarm = new Alarm(this, id, {
+      alarmDescription: description,
+      metric: options.metric,
+      threshold: options.threshold,
+      evaluationPeriods: options.evaluationPeriods ?? 1,
+      comparisonOperator: options.comparisonOperator ?? ComparisonOperator.GREATER_THAN_OR_EQUAL_TO_THRESHOLD,
+      treatMissingData: options.treatMissingData ?? TreatMissingData.NOT_BREACHING,
+    });
+    const action = new SnsAction(this.alarmTopic);
+    alarm.addAlarmAction(action);
+    alarm.addOkAction(action);
+    this.alarms.push(alarm);
+    return alarm;
+  }
+}
+
+function graph(title: string, metrics: IMetric[]): GraphWidget {
+  return new GraphWidget({ title, left: metrics, width: 8, height: 6 });
+}

@@ -1,0 +1,89 @@
+import { ArnFormat, Duration, Stack } from 'aws-cdk-lib';
+import { PolicyStatement, Role, ServicePrincipal } from 'aws-cdk-lib/aws-iam';
+import type { NodejsFunction } from 'aws-cdk-lib/aws-lambda-nodejs';
+import { ScheduleGroup } from 'aws-cdk-lib/aws-scheduler';
+import type { ISecret } from 'aws-cdk-lib/aws-secretsmanager';
+import { Queue, QueueEncryption } from 'aws-cdk-lib/aws-sqs';
+import { Construct } from 'constructs';
+import type { ShopConfig } from '../../runtime/config/shop-config';
+import { SHOP_CONFIG_ENV } from '../../runtime/tools/catalog';
+import { acknowledge, acknowledgeWildcardResource } from '../nag';
+import { createNodeFunction } from './node-function';
+import type { Storage } from './storage';
+
+export interface RemindersProps {
+  readonly shop: ShopConfig;
+  readonly storage: Storage;
+  readonly secret: ISecret;
+}
+
+/**
+ * What reminder calls need at runtime: the booking tools create one-off schedules in `group` that make
+ * EventBridge Scheduler (as `role`) invoke `dialer`, and failed invocations land in `deadLetterQueue`.
+ * The schedules themselves are created by the tools, not here.
+ */
+export class Reminders extends Construct {
+  public readonly group: ScheduleGroup;
+  public readonly role: Role;
+  public readonly dialer: NodejsFunction;
+  public readonly deadLetterQueue: Queue;
+
+  constructor(scope: Construct, id: string, props: RemindersProps) {
+    super(scope, id);
+    const { shop, storage, secret } = props;
+
+    this.group = new ScheduleGroup(this, 'Group', { scheduleGroupName: `pitcrew-${shop.shopId}-reminders` });
+
+    this.deadLetterQueue = new Queue(this, 'DeadLetterQueue', {
+      encryption: QueueEncryption.SQS_MANAGED,
+      enforceSSL: true,
+      retentionPeriod: Duration.days(14),
+    });
+    acknowledge(
+      this.deadLetterQueue,
+      'SQS3',
+      'This queue is the dead-letter queue of the reminder schedules; a DLQ of its own would be never read.',
+    );
+
+    this.dialer = createNodeFunction(this, 'Dialer', {
+      entry: 'runtime/reminders/dialer-lambda.ts',
+      description: `Pitcrew ${shop.shopId}: places appointment reminder calls`,
+      // Twilio's REST call and the DynamoDB reads take longer than a tool call; allow for retries.
+      timeout: Duration.seconds(30),
+      environment: {
+        [SHOP_CONFIG_ENV]: JSON.stringify(shop),
+        ...storage.environment(),
+        PITCREW_SECRET_ARN: secret.secretArn,
+      },
+    });
+    storage.tables.appointments.grantReadWriteData(this.dialer);
+    acknowledgeWildcardResource(
+      this.dialer.role!,
+      `${storage.tables.appointments.tableArn}/index/*`,
+      "Reads the appointments table's global secondary indexes, whose ARNs end in the index name.",
+    );
+    storage.tables.customers.grantReadData(this.dialer);
+    secret.grantRead(this.dialer);
+
+    const groupArn = Stack.of(this).formatArn({
+      service: 'scheduler',
+      resource: 'schedule-group',
+      resourceName: this.group.scheduleGroupName,
+      arnFormat: ArnFormat.SLASH_RESOURCE_NAME,
+    });
+    this.role = new Role(this, 'SchedulerRole', {
+      description: `Pitcrew ${shop.shopId}: lets EventBridge Scheduler invoke the reminder dialer`,
+      // Confused-deputy guard: only schedules in this account's reminder group may assume the role.
+      assumedBy: new ServicePrincipal('scheduler.amazonaws.com').withConditions({
+        StringEquals: { 'aws:SourceAccount': Stack.of(this).account, 'aws:SourceArn': groupArn },
+      }),
+    });
+    // Explicit statements rather than grantInvoke, which would also allow every version (`:*`).
+    this.role.addToPolicy(
+      new PolicyStatement({ actions: ['lambda:InvokeFunction'], resources: [this.dialer.functionArn] }),
+    );
+    this.role.addToPolicy(
+      new PolicyStatement({ actions: ['sqs:SendMessage'], resources: [this.deadLetterQueue.queueArn] }),
+    );
+  }
+}

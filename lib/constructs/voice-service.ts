@@ -1,0 +1,327 @@
+import { Duration, Stack, Token } from 'aws-cdk-lib';
+import { IpAddresses, type IVpc, Port, SecurityGroup, SubnetType, Vpc } from 'aws-cdk-lib/aws-ec2';
+import { Platform } from 'aws-cdk-lib/aws-ecr-assets';
+import {
+  type CfnService,
+  Cluster,
+  type ContainerDefinition,
+  ContainerImage,
+  ContainerInsights,
+  CpuArchitecture,
+  Secret as EcsSecret,
+  FargateService,
+  FargateTaskDefinition,
+  LogDrivers,
+  OperatingSystemFamily,
+} from 'aws-cdk-lib/aws-ecs';
+import {
+  ApplicationLoadBalancer,
+  ApplicationProtocol,
+  ApplicationTargetGroup,
+  TargetType,
+} from 'aws-cdk-lib/aws-elasticloadbalancingv2';
+import { PolicyStatement } from 'aws-cdk-lib/aws-iam';
+import type { IFunction } from 'aws-cdk-lib/aws-lambda';
+import { LogGroup } from 'aws-cdk-lib/aws-logs';
+import { BlockPublicAccess, Bucket, BucketEncryption, ObjectOwnership } from 'aws-cdk-lib/aws-s3';
+import type { ISecret } from 'aws-cdk-lib/aws-secretsmanager';
+import { Construct } from 'constructs';
+import type { ShopConfig } from '../../runtime/config/shop-config';
+import { SHOP_CONFIG_ENV, type ToolName } from '../../runtime/tools/catalog';
+import { acknowledge, acknowledgeWildcardResource } from '../nag';
+import { REPO_ROOT } from '../paths';
+import { LOG_RETENTION } from './node-function';
+import { SECRET_FIELD_NAMES, SECRET_FIELDS } from './secrets';
+import type { Storage } from './storage';
+
+export const CONTAINER_PORT = 8080;
+export const HEALTH_CHECK_PATH = '/healthz';
+
+/**
+ * 0.5 vCPU / 1 GB: a task holds up to `calls.maxConcurrentCallsPerTask` (default 50) calls, each a
+ * Twilio media WebSocket plus Deepgram and OpenAI streams with μ-law/base64 work every 20 ms; 0.25 vCPU
+ * leaves no headroom for bursts, and arm64 keeps the larger size cheap.
+ */
+export const TASK_CPU = 512;
+export const TASK_MEMORY_MIB = 1024;
+
+/**
+ * Seconds an idle connection may stay open on the ALB. Twilio streams audio every 20 ms, so a live call is
+ * never idle; 900 s only has to outlast CloudFront's ~10-minute WebSocket idle limit so the ALB is never
+ * the component that cuts a quiet socket, while half-open sockets from dead peers still get reaped.
+ */
+export const ALB_IDLE_TIMEOUT = Duration.seconds(900);
+
+/** Fargate's maximum: time between SIGTERM and SIGKILL for the server to end its last calls politely. */
+export const STOP_TIMEOUT = Duration.seconds(120);
+
+/**
+ * Paths that never belong in the image build context (kept equal to /.dockerignore; a test checks). Besides
+ * keeping secrets and bulk out, this keeps infrastructure, docs and tooling edits from changing the image
+ * hash, which would roll every shop's tasks on the next deploy.
+ */
+export const IMAGE_EXCLUDES = [
+  'node_modules',
+  '**/node_modules',
+  'cdk.out',
+  '.git',
+  'test',
+  'bench',
+  'dist',
+  'coverage',
+  'docs',
+  'bin',
+  'lib',
+  'dev',
+  'shops',
+  '.ci',
+  '.env',
+  '.env.*',
+  '*.log',
+  '*.md',
+  '.vitest-cache',
+  'biome.json',
+  'cdk.json',
+  'cdk.context.json',
+  'vitest.config.ts',
+];
+
+export interface VoiceServiceProps {
+  readonly shop: ShopConfig;
+  readonly storage: Storage;
+  readonly secret: ISecret;
+  /** The tool Lambdas the server invokes (TOOLS_INVOKER=lambda); the task may invoke exactly these. */
+  readonly toolFunctions: Record<ToolName, IFunction>;
+}
+
+/**
+ * The Fargate voice server (Twilio webhooks + media WebSocket) behind an internet-facing ALB, in public
+ * subnets without NAT. Listeners are added by the Edge construct, which decides how the public reaches
+ * the load balancer.
+ */
+export class VoiceService extends Construct {
+  public readonly vpc: IVpc;
+  public readonly cluster: Cluster;
+  public readonly taskDefinition: FargateTaskDefinition;
+  public readonly container: ContainerDefinition;
+  public readonly service: FargateService;
+  public readonly loadBalancer: ApplicationLoadBalancer;
+  public readonly targetGroup: ApplicationTargetGroup;
+  public readonly logGroup: LogGroup;
+  public readonly accessLogBucket?: Bucket;
+
+  constructor(scope: Construct, id: string, props: VoiceServiceProps) {
+    super(scope, id);
+    const { shop, storage, secret, toolFunctions } = props;
+    const stack = Stack.of(this);
+
+    this.vpc = shop.vpcId ? Vpc.fromLookup(this, 'Vpc', { vpcId: shop.vpcId }) : this.createVpc();
+
+    this.cluster = new Cluster(this, 'Cluster', {
+      vpc: this.vpc,
+      // A fixed name lets the task-protection permission below name the cluster instead of a wildcard.
+      clusterName: `pitcrew-${shop.shopId}`,
+      containerInsightsV2: ContainerInsights.ENABLED,
+    });
+
+    this.logGroup = new LogGroup(this, 'Logs', { retention: LOG_RETENTION });
+
+    this.taskDefinition = new FargateTaskDefinition(this, 'TaskDefinition', {
+      cpu: TASK_CPU,
+      memoryLimitMiB: TASK_MEMORY_MIB,
+      runtimePlatform: {
+        cpuArchitecture: CpuArchitecture.ARM64,
+        operatingSystemFamily: OperatingSystemFamily.LINUX,
+      },
+    });
+    acknowledge(
+      this.taskDefinition,
+      'ECS2',
+      'Only non-secret configuration is passed as plain environment; the API keys come from Secrets Manager.',
+    );
+
+    this.container = this.taskDefinition.addContainer('Server', {
+      image: ContainerImage.fromAsset(REPO_ROOT, {
+        file: 'runtime/Dockerfile',
+        platform: Platform.LINUX_ARM64,
+        exclude: IMAGE_EXCLUDES,
+      }),
+      portMappings: [{ containerPort: CONTAINER_PORT }],
+      stopTimeout: STOP_TIMEOUT,
+      logging: LogDrivers.awsLogs({ logGroup: this.logGroup, streamPrefix: 'server' }),
+      environment: {
+        PORT: String(CONTAINER_PORT),
+        SHOP_ID: shop.shopId,
+        [SHOP_CONFIG_ENV]: JSON.stringify(shop),
+        LOG_LEVEL: 'info',
+        TOOLS_INVOKER: 'lambda',
+        TOOL_FUNCTIONS: stack.toJsonString(
+          Object.fromEntries(Object.entries(toolFunctions).map(([name, fn]) => [name, fn.functionName])),
+        ),
+        ...storage.environment(),
+      },
+      secrets: Object.fromEntries(
+        SECRET_FIELD_NAMES.map((field) => [
+          SECRET_FIELDS[field],
+          EcsSecret.fromSecretsManager(secret, field),
+        ]),
+      ),
+    });
+    acknowledgeWildcardResource(
+      this.taskDefinition.obtainExecutionRole(),
+      '*',
+      'ecr:GetAuthorizationToken, added by ECS for the image pull, does not support resource-level permissions.',
+    );
+
+    this.grantTaskPermissions(shop, storage, toolFunctions);
+
+    const loadBalancerSecurityGroup = new SecurityGroup(this, 'LoadBalancerSecurityGroup', {
+      vpc: this.vpc,
+      description: `Pitcrew ${shop.shopId}: public load balancer`,
+      allowAllOutbound: false,
+    });
+    this.loadBalancer = new ApplicationLoadBalancer(this, 'LoadBalancer', {
+      vpc: this.vpc,
+      vpcSubnets: { subnetType: SubnetType.PUBLIC },
+      internetFacing: true,
+      securityGroup: loadBalancerSecurityGroup,
+      idleTimeout: ALB_IDLE_TIMEOUT,
+      dropInvalidHeaderFields: true,
+    });
+    this.accessLogBucket = this.enableAccessLogs();
+
+    const serviceSecurityGroup = new SecurityGroup(this, 'ServiceSecurityGroup', {
+      vpc: this.vpc,
+      description: `Pitcrew ${shop.shopId}: voice server tasks, reachable only from the load balancer`,
+      // Tasks call OpenAI, Deepgram, Twilio and AWS APIs over the internet gateway.
+      allowAllOutbound: true,
+    });
+    serviceSecurityGroup.connections.allowFrom(
+      loadBalancerSecurityGroup,
+      Port.tcp(CONTAINER_PORT),
+      'Load balancer to voice server',
+    );
+
+    this.service = new FargateService(this, 'Service', {
+      cluster: this.cluster,
+      taskDefinition: this.taskDefinition,
+      // Public subnets with public IPs instead of NAT gateways (~$33/month each) for outbound traffic.
+      vpcSubnets: { subnetType: SubnetType.PUBLIC },
+      assignPublicIp: true,
+      securityGroups: [serviceSecurityGroup],
+      circuitBreaker: { enable: true, rollback: true },
+      // Never drop below the running count during a deploy: a stopped task ends the calls it carries.
+      minHealthyPercent: 100,
+      maxHealthyPercent: 200,
+      healthCheckGracePeriod: Duration.seconds(60),
+    });
+    // Without DesiredCount in the template, deploys keep the count auto scaling chose instead of resetting
+    // it (which would scale in tasks that carry calls). CloudFormation starts a new service with one task.
+    (this.service.node.defaultChild as CfnService).addPropertyDeletionOverride('DesiredCount');
+
+    this.targetGroup = new ApplicationTargetGroup(this, 'TargetGroup', {
+      vpc: this.vpc,
+      port: CONTAINER_PORT,
+      protocol: ApplicationProtocol.HTTP,
+      targetType: TargetType.IP,
+      targets: [this.service],
+      // Lets a call that started just before a deploy or scale-in run to its maximum length before the
+      // ALB closes its WebSocket; the ALB finishes deregistration early once a target has no connections.
+      deregistrationDelay: Duration.minutes(Math.min(shop.calls.maxCallMinutes, 60)),
+      healthCheck: {
+        path: HEALTH_CHECK_PATH,
+        interval: Duration.seconds(15),
+        timeout: Duration.seconds(5),
+        healthyThresholdCount: 2,
+        unhealthyThresholdCount: 3,
+      },
+    });
+
+    this.service
+      .autoScaleTaskCount({ minCapacity: shop.scaling.minTasks, maxCapacity: shop.scaling.maxTasks })
+      .scaleOnCpuUtilization('Cpu', {
+        targetUtilizationPercent: 50,
+        scaleOutCooldown: Duration.minutes(1),
+        // Scale-in is slow on purpose; tasks with calls in flight also protect themselves (see task role).
+        scaleInCooldown: Duration.minutes(10),
+      });
+  }
+
+  private createVpc(): Vpc {
+    const vpc = new Vpc(this, 'Vpc', {
+      ipAddresses: IpAddresses.cidr('10.40.0.0/16'),
+      maxAzs: 2,
+      natGateways: 0,
+      subnetConfiguration: [{ name: 'Public', subnetType: SubnetType.PUBLIC, cidrMask: 24 }],
+    });
+    acknowledge(
+      vpc,
+      'VPC7',
+      'The VPC holds only the ALB and the voice tasks; ALB access logs and application logs cover its traffic.',
+    );
+    return vpc;
+  }
+
+  private grantTaskPermissions(
+    shop: ShopConfig,
+    storage: Storage,
+    toolFunctions: Record<ToolName, IFunction>,
+  ) {
+    const taskRole = this.taskDefinition.taskRole;
+    // The server writes call records; everything else goes through the tool Lambdas.
+    storage.tables.calls.grantReadWriteData(taskRole);
+    // Unqualified ARNs only (grantInvoke would add `:*` for every version and alias).
+    taskRole.addToPrincipalPolicy(
+      new PolicyStatement({
+        actions: ['lambda:InvokeFunction'],
+        resources: Object.values(toolFunctions).map((fn) => fn.functionArn),
+      }),
+    );
+    // Tasks with calls in flight mark themselves protected so scale-in and deploys pick other tasks.
+    const ownTasks = Stack.of(this).formatArn({
+      service: 'ecs',
+      resource: 'task',
+      resourceName: `pitcrew-${shop.shopId}/*`,
+    });
+    taskRole.addToPrincipalPolicy(
+      new PolicyStatement({
+        actions: ['ecs:UpdateTaskProtection', 'ecs:GetTaskProtection'],
+        resources: [ownTasks],
+      }),
+    );
+    acknowledgeWildcardResource(
+      taskRole,
+      ownTasks,
+      'A task protects itself; task ids are unknown at deploy time, so the ARN is limited to the cluster.',
+    );
+  }
+
+  /**
+   * ALB access logging needs the region at synth (the log-delivery principal differs per region). Every
+   * `cdk deploy` has one; only region-agnostic synths (unit tests, no AWS config) go without.
+   */
+  private enableAccessLogs(): Bucket | undefined {
+    if (Token.isUnresolved(Stack.of(this).region)) {
+      acknowledge(
+        this.loadBalancer,
+        'ELB2',
+        'Region-agnostic synth: ALB access logs are enabled whenever the stack has a region, as in every deploy.',
+      );
+      return undefined;
+    }
+    const bucket = new Bucket(this, 'AccessLogs', {
+      encryption: BucketEncryption.S3_MANAGED,
+      enforceSSL: true,
+      blockPublicAccess: BlockPublicAccess.BLOCK_ALL,
+      objectOwnership: ObjectOwnership.BUCKET_OWNER_ENFORCED,
+      lifecycleRules: [{ expiration: Duration.days(90) }],
+    });
+    acknowledge(
+      bucket,
+      'S1',
+      'This bucket receives the ALB access logs; logging its own access would add noise only.',
+    );
+    this.loadBalancer.logAccessLogs(bucket, 'alb');
+    return bucket;
+  }
+}

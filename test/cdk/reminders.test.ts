@@ -1,0 +1,89 @@
+import { Match } from 'aws-cdk-lib/assertions';
+import { describe, expect, it } from 'vitest';
+import {
+  actionsOf,
+  resourceNamed,
+  resourcesOfStatement,
+  statementsOfRole,
+  synthExample,
+  TEST_ENV,
+} from './synth';
+
+describe('reminders', () => {
+  const { template } = synthExample();
+  const dialer = () => resourceNamed(template, 'AWS::Lambda::Function', 'RemindersDialer');
+  const queue = () => resourceNamed(template, 'AWS::SQS::Queue', 'RemindersDeadLetterQueue');
+
+  it('creates the schedule group the tools write to', () => {
+    template.hasResourceProperties('AWS::Scheduler::ScheduleGroup', { Name: 'pitcrew-example-reminders' });
+  });
+
+  it('lets only EventBridge Scheduler, from this account and group, assume the execution role', () => {
+    const role = resourceNamed(template, 'AWS::IAM::Role', 'RemindersSchedulerRole');
+    const [statement, ...others] = role.Properties.AssumeRolePolicyDocument.Statement;
+    expect(others).toEqual([]);
+    expect(statement).toMatchObject({
+      Effect: 'Allow',
+      Action: 'sts:AssumeRole',
+      Principal: { Service: 'scheduler.amazonaws.com' },
+      Condition: { StringEquals: { 'aws:SourceAccount': TEST_ENV.account } },
+    });
+    expect(JSON.stringify(statement.Condition.StringEquals['aws:SourceArn'])).toContain(
+      ':schedule-group/pitcrew-example-reminders',
+    );
+  });
+
+  it('allows the execution role only to invoke the dialer and to dead-letter into the queue', () => {
+    const statements = statementsOfRole(template, 'RemindersSchedulerRole');
+    expect(statements.map((s) => [actionsOf(s), resourcesOfStatement(s)])).toEqual([
+      [['lambda:InvokeFunction'], [{ 'Fn::GetAtt': [dialer().logicalId, 'Arn'] }]],
+      [['sqs:SendMessage'], [{ 'Fn::GetAtt': [queue().logicalId, 'Arn'] }]],
+    ]);
+  });
+
+  it('encrypts the dead-letter queue and requires TLS', () => {
+    expect(queue().Properties.SqsManagedSseEnabled).toBe(true);
+    template.hasResourceProperties('AWS::SQS::QueuePolicy', {
+      Queues: [{ Ref: queue().logicalId }],
+      PolicyDocument: {
+        Statement: [
+          Match.objectLike({ Effect: 'Deny', Condition: { Bool: { 'aws:SecureTransport': 'false' } } }),
+        ],
+      },
+    });
+  });
+
+  it('runs the dialer on Node.js 22 arm64 with the config, tables, public URL and secret ARN', () => {
+    const { Properties } = dialer();
+    expect(Properties).toMatchObject({ Runtime: 'nodejs22.x', Architectures: ['arm64'] });
+    const variables = Properties.Environment.Variables;
+    expect(Object.keys(variables)).toEqual(
+      expect.arrayContaining([
+        'SHOP_CONFIG',
+        'CUSTOMERS_TABLE',
+        'APPOINTMENTS_TABLE',
+        'CALLS_TABLE',
+        'PUBLIC_BASE_URL',
+        'PITCREW_SECRET_ARN',
+      ]),
+    );
+    const secret = resourceNamed(template, 'AWS::SecretsManager::Secret', 'SecretsApiKeys');
+    expect(variables.PITCREW_SECRET_ARN).toEqual({ Ref: secret.logicalId });
+  });
+
+  it('lets the dialer write appointments, read customers and read the secret, nothing more', () => {
+    const statements = statementsOfRole(template, 'RemindersDialerRole');
+    const table = (id: string) =>
+      resourceNamed(template, 'AWS::DynamoDB::GlobalTable', `Storage${id}`).logicalId;
+    const on = (logicalId: string) =>
+      statements
+        .filter((s) => JSON.stringify(resourcesOfStatement(s)).includes(`"${logicalId}"`))
+        .flatMap(actionsOf);
+    expect(on(table('Appointments'))).toContain('dynamodb:UpdateItem');
+    expect(on(table('Customers'))).toContain('dynamodb:GetItem');
+    expect(on(table('Customers'))).not.toContain('dynamodb:PutItem');
+    for (const other of ['Vehicles', 'Slots', 'Calls']) expect(on(table(other))).toEqual([]);
+    const secret = resourceNamed(template, 'AWS::SecretsManager::Secret', 'SecretsApiKeys').logicalId;
+    expect(on(secret).sort()).toEqual(['secretsmanager:DescribeSecret', 'secretsmanager:GetSecretValue']);
+  });
+});
