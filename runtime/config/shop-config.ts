@@ -4,8 +4,8 @@
  *
  * Objects are strict so a misspelt key is reported instead of silently falling back to a default.
  */
-import { isValidPhoneNumber } from 'libphonenumber-js';
-import { z } from 'zod';
+import { isValidPhoneNumber } from 'libphonenumber-js/min';
+import * as z from 'zod';
 
 /** Bookings lock bays in slices of this many minutes, so service durations must be multiples of it. */
 export const BOOKING_SLICE_MINUTES = 15;

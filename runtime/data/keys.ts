@@ -14,6 +14,7 @@ export const keys = {
   }),
   slotDay: (localDate: string) => ({ pk: `DAY#${localDate}` }),
   callRecord: (callSid: string) => ({ pk: `CALL#${callSid}`, sk: 'RECORD' }),
+  streamToken: (callSid: string) => ({ pk: `CALL#${callSid}`, sk: 'STREAM_TOKEN' }),
 };
 
 /** Splits a slot lock sort key back into its slice and bay. */

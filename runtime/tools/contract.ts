@@ -2,7 +2,7 @@
  * The Lambda contract between the voice server and a tool: the event it sends, the result it
  * gets back. Both sides validate with these schemas.
  */
-import { z } from 'zod';
+import * as z from 'zod';
 import { TOOL_NAMES, type ToolName } from './catalog';
 
 export const toolSessionSchema = z.strictObject({

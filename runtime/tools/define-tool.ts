@@ -3,7 +3,7 @@
  * is shown and the validation of the arguments the model sends back (one source of truth).
  */
 import type { Temporal } from 'temporal-polyfill';
-import { z } from 'zod';
+import * as z from 'zod';
 import type { ShopConfig } from '../config/shop-config';
 import type { AppointmentsRepository } from '../data/appointments-repo';
 import type { CustomersRepository } from '../data/customers-repo';

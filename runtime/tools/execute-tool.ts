@@ -4,7 +4,7 @@
  * here reaches the caller as a crash or a 500.
  */
 import type { Logger } from 'pino';
-import type { z } from 'zod';
+import type * as z from 'zod';
 import { formatPath } from '../config/shop-config';
 import { type ToolEvent, ToolFailure, type ToolResult, toolEventSchema } from './contract';
 import type { ToolDefinition, ToolDependencies } from './define-tool';

@@ -2,7 +2,7 @@
  * The entry point of every tool Lambda. TOOL_NAME says which tool this function is; an event for
  * any other tool is refused, so a function's IAM grants always match the code that uses them.
  */
-import { z } from 'zod';
+import * as z from 'zod';
 import { parseShopConfigJson } from '../config/shop-config';
 import { createDocumentClient } from '../data/dynamo-client';
 import { TABLE_KEYS, TABLES, type TableNames } from '../data/table-definitions';

@@ -26,6 +26,8 @@ export interface SynthOptions {
   /** Run aws-cdk-lib's built-in CloudFormation validation (slow to start; on in one test only). */
   readonly cloudFormationValidation?: boolean;
   readonly context?: Record<string, unknown>;
+  /** Bundle the Lambdas with esbuild as `cdk synth` does, writing the assembly to this directory. */
+  readonly bundleInto?: string;
 }
 
 export interface Synthesized {
@@ -53,7 +55,7 @@ export function synthShop(shop: ShopConfig, options: SynthOptions = {}): Synthes
     context: {
       ...CDK_JSON_CONTEXT,
       // Skip esbuild: the Lambda code hash then stays constant and synth is ~10x faster.
-      'aws:cdk:bundling-stacks': [],
+      ...(options.bundleInto ? {} : { 'aws:cdk:bundling-stacks': [] }),
       // Answer the AZ lookup a concrete env triggers, as cdk.context.json would after a real deploy.
       [`availability-zones:account=${TEST_ENV.account}:region=${TEST_ENV.region}`]: [
         'us-east-1a',
@@ -62,6 +64,7 @@ export function synthShop(shop: ShopConfig, options: SynthOptions = {}): Synthes
       ...options.context,
     },
     builtinCloudFormationValidation: options.cloudFormationValidation ?? false,
+    ...(options.bundleInto ? { outdir: options.bundleInto } : {}),
   });
   const [stack] = createStacks(app, [shop], { defaultEnv: env });
   if (!stack) throw new Error('createStacks returned no stack');

@@ -6,7 +6,7 @@
  * value therefore passes {@link sanitizeVpicText} — letters, digits, spaces and -/.&'() only,
  * length and word caps, no sentences, no instruction-like words — before it leaves this module.
  */
-import { z } from 'zod';
+import * as z from 'zod';
 
 /** Public vPIC API root; callers pass it (or a stand-in) as `vpicBaseUrl`. */
 export const VPIC_BASE_URL = 'https://vpic.nhtsa.dot.gov/api';

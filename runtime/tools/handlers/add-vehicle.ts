@@ -1,4 +1,4 @@
-import { z } from 'zod';
+import * as z from 'zod';
 import { ToolFailure } from '../contract';
 import { defineTool } from '../define-tool';
 import { presentVehicle } from '../present';

@@ -1,4 +1,4 @@
-import { z } from 'zod';
+import * as z from 'zod';
 import { bookAppointment } from '../../domain/booking/booking-service';
 import { ToolFailure } from '../contract';
 import { defineTool } from '../define-tool';

@@ -1,4 +1,4 @@
-import { z } from 'zod';
+import * as z from 'zod';
 import { cancelAppointment } from '../../domain/booking/booking-service';
 import { defineTool } from '../define-tool';
 import { presentAppointment } from '../present';

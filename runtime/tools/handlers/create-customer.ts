@@ -1,4 +1,4 @@
-import { z } from 'zod';
+import * as z from 'zod';
 import { normalizePhone } from '../../domain/phone';
 import { ToolFailure } from '../contract';
 import { defineTool } from '../define-tool';

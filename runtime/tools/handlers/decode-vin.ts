@@ -1,4 +1,4 @@
-import { z } from 'zod';
+import * as z from 'zod';
 import { decodeVin, validateVin } from '../../domain/vin';
 import { ToolFailure } from '../contract';
 import { defineTool, type ToolDependencies } from '../define-tool';

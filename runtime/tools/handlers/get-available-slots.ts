@@ -1,5 +1,5 @@
 import { Temporal } from 'temporal-polyfill';
-import { z } from 'zod';
+import * as z from 'zod';
 import { findAvailability } from '../../domain/booking/booking-service';
 import { parseRequestedDate, spokenPlainDate } from '../../domain/schedule';
 import { ToolFailure } from '../contract';

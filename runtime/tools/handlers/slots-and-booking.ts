@@ -1,6 +1,6 @@
 /** Shared argument schemas and failure mapping for the tools that take times and services. */
 import type { Temporal } from 'temporal-polyfill';
-import { z } from 'zod';
+import * as z from 'zod';
 import type { ShopConfig } from '../../config/shop-config';
 import type { BookingOutcome } from '../../domain/booking/booking-service';
 import { parseRequestedStart } from '../../domain/schedule';

@@ -1,0 +1,249 @@
+/**
+ * The tool Lambdas exactly as `cdk synth` bundles them (esbuild, ESM, minified), run in a child
+ * Node process the way the Lambda runtime loads them, against DynamoDB Local — so a bundling
+ * mistake (a missing dependency, a top-level import that breaks, a wrong handler export) fails
+ * here, not at the first phone call. The voice server's LambdaToolInvoker is exercised against a
+ * local stand-in of the Lambda Invoke API that runs these bundles.
+ */
+import { execFile } from 'node:child_process';
+import { mkdirSync, rmSync, statSync } from 'node:fs';
+import { createServer, type Server } from 'node:http';
+import { join } from 'node:path';
+import { promisify } from 'node:util';
+import { LambdaClient } from '@aws-sdk/client-lambda';
+import { Temporal } from 'temporal-polyfill';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { REPO_ROOT } from '../../lib/paths';
+import { tableNamesToEnv } from '../../runtime/data/table-definitions';
+import { TOOL_NAMES, type ToolName } from '../../runtime/tools/catalog';
+import type { ToolResult } from '../../runtime/tools/contract';
+import { LambdaToolInvoker } from '../../runtime/tools/invoker';
+import { exampleShop, synthShop } from '../cdk/synth';
+import { createTestTables, LOCAL_CREDENTIALS, LOCAL_REGION, type TestTables } from '../support/dynamo';
+
+const run = promisify(execFile);
+// Inside the repository so the bundles resolve the AWS SDK the Lambda runtime would provide.
+const OUT = join(REPO_ROOT, 'node_modules', '.cache', `pitcrew-bundles-${process.pid}`);
+const MAX_BUNDLE_BYTES = 500 * 1024;
+
+interface BundledFunction {
+  functionName: string;
+  bundle: string;
+  environment: Record<string, unknown>;
+}
+
+let functions: Map<ToolName, BundledFunction>;
+let tables: TestTables;
+
+beforeAll(async () => {
+  mkdirSync(OUT, { recursive: true });
+  const { app, stack } = synthShop(exampleShop(), { bundleInto: OUT });
+  const template = app.synth().getStackByName(stack.stackName).template as {
+    Resources: Record<string, { Type: string; Properties: any }>;
+  };
+  functions = new Map();
+  for (const [logicalId, resource] of Object.entries(template.Resources)) {
+    if (resource.Type !== 'AWS::Lambda::Function') continue;
+    const environment = resource.Properties.Environment?.Variables ?? {};
+    const tool = environment.TOOL_NAME as ToolName | undefined;
+    if (!tool) continue;
+    functions.set(tool, {
+      functionName: logicalId,
+      // The code asset's S3 key is "<hash>.zip"; the assembly holds it unzipped as asset.<hash>/.
+      bundle: join(OUT, `asset.${String(resource.Properties.Code.S3Key).replace(/\.zip$/, '')}`, 'index.mjs'),
+      environment,
+    });
+  }
+  tables = await createTestTables('bundles');
+}, 120_000);
+
+afterAll(() => rmSync(OUT, { recursive: true, force: true }));
+
+/** Runs one bundled handler once, in a fresh process (a cold start), and returns its result. */
+async function invokeBundle(tool: ToolName, event: unknown): Promise<unknown> {
+  const fn = functions.get(tool)!;
+  // Literal values from the template; references (table names) resolved to the local tables.
+  const literal = Object.fromEntries(Object.entries(fn.environment).filter(([, v]) => typeof v === 'string'));
+  const script =
+    'const m = await import(process.argv[1]); const r = await m.handler(JSON.parse(process.argv[2]));' +
+    'process.stdout.write(JSON.stringify(r));';
+  const { stdout } = await run(
+    process.execPath,
+    ['--input-type=module', '-e', script, fn.bundle, JSON.stringify(event)],
+    {
+      env: {
+        PATH: process.env.PATH,
+        ...literal,
+        ...tableNamesToEnv(tables.tables),
+        // Never the internet: the vPIC URL from the template is replaced by a closed local port.
+        VPIC_BASE_URL: 'http://127.0.0.1:9',
+        AWS_ENDPOINT_URL_DYNAMODB: tables.endpoint,
+        AWS_REGION: LOCAL_REGION,
+        AWS_ACCESS_KEY_ID: LOCAL_CREDENTIALS.accessKeyId,
+        AWS_SECRET_ACCESS_KEY: LOCAL_CREDENTIALS.secretAccessKey,
+        AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED: 'true',
+      },
+    },
+  );
+  return JSON.parse(stdout);
+}
+
+describe('synthesized tool Lambda bundles', () => {
+  it('exist for every tool, are small, and are the only code each function ships', () => {
+    expect([...functions.keys()].sort()).toEqual([...TOOL_NAMES].sort());
+    for (const [tool, fn] of functions) {
+      const size = statSync(fn.bundle).size;
+      expect(size, `${tool} bundle size`).toBeLessThan(MAX_BUNDLE_BYTES);
+    }
+  });
+
+  it('run a whole booking conversation against DynamoDB Local, one cold process per call', async () => {
+    const session = {
+      shopId: 'example',
+      callSid: 'CA00000000000000000000000000bundle',
+      callerPhone: '+12175550177',
+      customerId: null as string | null,
+    };
+    const call = async (tool: ToolName, args: Record<string, unknown>) => {
+      const result = (await invokeBundle(tool, { tool, arguments: args, session })) as ToolResult;
+      session.customerId = result.session.customerId;
+      return result;
+    };
+    expect(await call('lookup_customer', {})).toMatchObject({ ok: false, error: { code: 'NOT_FOUND' } });
+    expect(await call('create_customer', { first_name: 'Edna', last_name: 'Krabappel' })).toMatchObject({
+      ok: true,
+    });
+    expect(session.customerId).toMatch(/^cus_/);
+    const vehicle = await call('add_vehicle', { vin: '1HGCM82633A004352' });
+    expect(vehicle).toMatchObject({
+      ok: true,
+      result: { vehicle: { year: 2003, make: 'Honda', vin_on_file: true } },
+    });
+    const vehicleId = (vehicle as any).result.vehicle.vehicle_id;
+    // The bundles read the real clock: ask two weeks ahead, on a weekday the shop is open.
+    let date = Temporal.Now.plainDateISO('America/Chicago').add({ days: 14 });
+    while (date.dayOfWeek > 5 || exampleShop().closedDates.includes(date.toString()))
+      date = date.add({ days: 1 });
+    const slots = await call('get_available_slots', { date: date.toString(), service_type: 'oil_change' });
+    expect(slots).toMatchObject({ ok: true, result: { date: date.toString() } });
+    expect((slots as any).result.slots.length).toBeGreaterThan(10);
+    const start = (slots as any).result.slots[0].start_time;
+    const booked = await call('book_appointment', {
+      vehicle_id: vehicleId,
+      service_type: 'oil_change',
+      start_time: start,
+    });
+    expect(booked).toMatchObject({ ok: true, result: { booked: true } });
+    const id = (booked as any).result.appointment.appointment_id;
+    expect(await call('get_upcoming_appointments', {})).toMatchObject({
+      ok: true,
+      result: { appointments: [{ appointment_id: id }] },
+    });
+    expect(
+      await call('reschedule_appointment', { appointment_id: id, new_start_time: `${date}T10:00` }),
+    ).toMatchObject({ ok: true });
+    expect(await call('cancel_appointment', { appointment_id: id })).toMatchObject({
+      ok: true,
+      result: { cancelled: true },
+    });
+    expect(await call('decode_vin', { vin: '1HGCM82633A004352' })).toMatchObject({
+      ok: true,
+      result: { year: 2003, partial: true },
+    });
+    expect(await call('decode_vin', { vin: '1HGCM82633A004353' })).toMatchObject({
+      ok: false,
+      error: { code: 'INVALID_ARGUMENT', field: 'vin' },
+    });
+  }, 60_000);
+
+  it('refuses an event for another tool than the one the function was deployed for', async () => {
+    const result = await invokeBundle('decode_vin', {
+      tool: 'cancel_appointment',
+      arguments: { appointment_id: 'apt_0000000000' },
+      session: { shopId: 'example', callSid: 'CA1', callerPhone: null, customerId: 'cus_X' },
+    });
+    expect(result).toMatchObject({ ok: false, error: { code: 'INVALID_ARGUMENT', field: 'tool' } });
+  });
+});
+
+describe('LambdaToolInvoker', () => {
+  let server: Server;
+  let invoker: LambdaToolInvoker;
+  const invocations: string[] = [];
+
+  beforeAll(async () => {
+    // A stand-in for the Lambda Invoke API: POST /2015-03-31/functions/{name}/invocations.
+    server = createServer((req, res) => {
+      const chunks: Buffer[] = [];
+      req.on('data', (chunk) => chunks.push(chunk));
+      req.on('end', async () => {
+        const name = decodeURIComponent(/\/functions\/([^/]+)\/invocations/.exec(req.url ?? '')?.[1] ?? '');
+        invocations.push(name);
+        if (name === 'broken-function') {
+          res.writeHead(200, { 'x-amz-function-error': 'Unhandled', 'content-type': 'application/json' });
+          res.end(JSON.stringify({ errorType: 'Error', errorMessage: 'boom' }));
+          return;
+        }
+        const tool = [...functions.entries()].find(([, fn]) => fn.functionName === name)?.[0];
+        if (!tool) {
+          res
+            .writeHead(404, { 'x-amzn-errortype': 'ResourceNotFoundException' })
+            .end('{"Message":"no such function"}');
+          return;
+        }
+        const result = await invokeBundle(tool, JSON.parse(Buffer.concat(chunks).toString()));
+        res.writeHead(200, { 'content-type': 'application/json' }).end(JSON.stringify(result));
+      });
+    });
+    await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+    const port = (server.address() as { port: number }).port;
+    const lambda = new LambdaClient({
+      endpoint: `http://127.0.0.1:${port}`,
+      region: LOCAL_REGION,
+      credentials: LOCAL_CREDENTIALS,
+      maxAttempts: 1,
+    });
+    const names = Object.fromEntries(
+      [...functions.entries()].map(([tool, fn]) => [tool, fn.functionName]),
+    ) as Record<ToolName, string>;
+    invoker = new LambdaToolInvoker(lambda, names);
+  });
+
+  afterAll(() => new Promise<void>((resolve) => server.close(() => resolve())));
+
+  const session = { shopId: 'example', callSid: 'CA2', callerPhone: '+12175550188', customerId: null };
+
+  it('invokes the function of the tool and returns its result', async () => {
+    const result = await invoker.invoke({
+      tool: 'create_customer',
+      arguments: { first_name: 'Otto', last_name: 'Mann' },
+      session,
+    });
+    expect(result).toMatchObject({ ok: true, result: { created: true } });
+    expect(invocations.at(-1)).toBe(functions.get('create_customer')!.functionName);
+  });
+
+  it('turns a crashed function or an unreachable one into UNAVAILABLE, never an exception', async () => {
+    const broken = new LambdaToolInvoker((invoker as any).lambda, {
+      ...(invoker as any).functionNames,
+      lookup_customer: 'broken-function',
+    });
+    expect(await broken.invoke({ tool: 'lookup_customer', arguments: {}, session })).toMatchObject({
+      ok: false,
+      error: { code: 'UNAVAILABLE' },
+    });
+    const unreachable = new LambdaToolInvoker(
+      new LambdaClient({
+        endpoint: 'http://127.0.0.1:9',
+        region: LOCAL_REGION,
+        credentials: LOCAL_CREDENTIALS,
+        maxAttempts: 1,
+      }),
+      (invoker as any).functionNames,
+    );
+    expect(await unreachable.invoke({ tool: 'lookup_customer', arguments: {}, session })).toMatchObject({
+      ok: false,
+      error: { code: 'UNAVAILABLE' },
+    });
+  });
+});
