@@ -1,0 +1,90 @@
+/**
+ * The conversation as the model sees it. Tool calls and their results stay together (the API
+ * rejects a tool result without its call), and the oldest turns are dropped by token count before
+ * the context limit approaches; the system prompt is always kept.
+ */
+import { countTokens } from 'gpt-tokenizer/encoding/o200k_base';
+import type { ChatMessage } from '../providers/interfaces';
+
+export interface HistoryOptions {
+  /** Trim the oldest turns once the conversation is above this many tokens. */
+  maxTokens: number;
+}
+
+const PER_MESSAGE_OVERHEAD = 4;
+
+function tokensOf(message: ChatMessage): number {
+  let text = message.content ?? '';
+  if (message.role === 'assistant' && message.tool_calls) {
+    for (const call of message.tool_calls) text += call.function.name + call.function.arguments;
+  }
+  return countTokens(text) + PER_MESSAGE_OVERHEAD;
+}
+
+export class ConversationHistory {
+  private readonly messages: { message: ChatMessage; tokens: number }[] = [];
+  private systemPrompt: { message: ChatMessage; tokens: number };
+  private total = 0;
+
+  constructor(
+    systemPrompt: string,
+    private readonly options: HistoryOptions,
+  ) {
+    const system: ChatMessage = { role: 'system', content: systemPrompt };
+    this.systemPrompt = { message: system, tokens: tokensOf(system) };
+  }
+
+  add(message: ChatMessage): void {
+    const tokens = tokensOf(message);
+    this.messages.push({ message, tokens });
+    this.total += tokens;
+    this.trim();
+  }
+
+  /** Adds words to the last message if it is the caller's (they kept talking); false otherwise. */
+  appendToLastUser(text: string): boolean {
+    const last = this.messages.at(-1);
+    if (last?.message.role !== 'user') return false;
+    this.total -= last.tokens;
+    last.message = { role: 'user', content: `${last.message.content} ${text}` };
+    last.tokens = tokensOf(last.message);
+    this.total += last.tokens;
+    return true;
+  }
+
+  /** Replaces the content of the last assistant message (e.g. cut to what the caller heard). */
+  replaceLastAssistantText(content: string): void {
+    for (let i = this.messages.length - 1; i >= 0; i--) {
+      const entry = this.messages[i]!;
+      if (entry.message.role === 'assistant' && !entry.message.tool_calls) {
+        this.total -= entry.tokens;
+        entry.message = { role: 'assistant', content };
+        entry.tokens = tokensOf(entry.message);
+        this.total += entry.tokens;
+        return;
+      }
+    }
+  }
+
+  snapshot(): ChatMessage[] {
+    return [this.systemPrompt.message, ...this.messages.map((m) => m.message)];
+  }
+
+  get tokenCount(): number {
+    return this.systemPrompt.tokens + this.total;
+  }
+
+  private trim(): void {
+    while (this.tokenCount > this.options.maxTokens && this.messages.length > 1) {
+      // Drop whole groups: an assistant tool-call message goes together with its tool results.
+      let drop = 1;
+      const first = this.messages[0]!.message;
+      if (first.role === 'assistant' && first.tool_calls) {
+        while (drop < this.messages.length && this.messages[drop]!.message.role === 'tool') drop++;
+      }
+      // Never leave orphaned tool results at the front.
+      while (drop < this.messages.length && this.messages[drop]!.message.role === 'tool') drop++;
+      for (const removed of this.messages.splice(0, drop)) this.total -= removed.tokens;
+    }
+  }
+}

@@ -1,0 +1,144 @@
+/**
+ * One assistant turn: stream the model's answer into speech piece by piece, run the tools it
+ * asks for (in parallel) with the call's identity, feed the results back, and repeat until the
+ * model answers in words or the tool-round budget is spent.
+ */
+import { TOOL_NAMES, type ToolName } from '../tools/catalog';
+import type { ToolResult, ToolSession } from '../tools/contract';
+import type { ToolInvoker } from '../tools/invoker';
+import type { ConversationHistory } from './history';
+import type { ChatModel, ChatToolCall, ChatToolSpec, ChatUsage } from '../providers/interfaces';
+import { SentenceSplitter } from './sentence-splitter';
+import type { SpeechOutput } from './speech-output';
+
+export interface TurnContext {
+  turnId: number;
+  signal: AbortSignal;
+  model: ChatModel;
+  tools: readonly ChatToolSpec[];
+  invoker: ToolInvoker;
+  history: ConversationHistory;
+  output: SpeechOutput;
+  /** The call's identity; tools may bind a customer, which later calls then carry. */
+  session: ToolSession;
+  maxToolRounds: number;
+  onFirstToken(): void;
+  onToolCall(record: ToolCallRecord): void;
+}
+
+export interface ToolCallRecord {
+  name: string;
+  ok: boolean;
+  code?: string;
+  durationMs: number;
+}
+
+export interface TurnResult {
+  /** Everything the model said this turn, in order (what was generated, not necessarily heard). */
+  spoken: string;
+  usage: ChatUsage & { llmCalls: number };
+  status: 'answered' | 'aborted' | 'tool_budget_exhausted';
+}
+
+const TOOL_BUDGET_APOLOGY = "I'm sorry, I'm having trouble with that right now. Would you like me to transfer you to the shop?";
+
+export async function runTurn(context: TurnContext): Promise<TurnResult> {
+  const usage = { promptTokens: 0, completionTokens: 0, llmCalls: 0 };
+  let spoken = '';
+  let firstToken = true;
+  const say = (text: string) => {
+    spoken += (spoken ? ' ' : '') + text;
+    context.output.say(text, context.turnId);
+  };
+
+  for (let round = 0; round <= context.maxToolRounds; round++) {
+    const splitter = new SentenceSplitter();
+    let text = '';
+    let calls: ChatToolCall[] = [];
+    usage.llmCalls++;
+    for await (const event of context.model.stream(
+      { messages: context.history.snapshot(), tools: context.tools },
+      context.signal,
+    )) {
+      if (context.signal.aborted) break;
+      if (event.type === 'text') {
+        if (firstToken) {
+          firstToken = false;
+          context.onFirstToken();
+        }
+        text += event.delta;
+        for (const piece of splitter.push(event.delta)) say(piece);
+      } else if (event.type === 'tool_calls') {
+        calls = event.calls;
+      } else if (event.type === 'usage') {
+        usage.promptTokens += event.usage.promptTokens;
+        usage.completionTokens += event.usage.completionTokens;
+      }
+    }
+    if (context.signal.aborted) return { spoken, usage, status: 'aborted' };
+    const rest = splitter.flush();
+    if (rest) say(rest);
+
+    if (calls.length === 0) {
+      context.history.add({ role: 'assistant', content: text });
+      return { spoken, usage, status: 'answered' };
+    }
+    if (firstToken) {
+      firstToken = false;
+      context.onFirstToken();
+    }
+    context.history.add({
+      role: 'assistant',
+      content: text || null,
+      tool_calls: calls.map((call) => ({
+        id: call.id,
+        type: 'function' as const,
+        function: { name: call.name, arguments: call.arguments },
+      })),
+    });
+    // Tool results are kept even if the caller interrupts meanwhile: the next answer builds on them.
+    const results = await Promise.all(calls.map((call) => executeToolCall(context, call)));
+    results.forEach((result, i) => {
+      context.history.add({ role: 'tool', tool_call_id: calls[i]!.id, content: JSON.stringify(result) });
+    });
+    if (context.signal.aborted) return { spoken, usage, status: 'aborted' };
+  }
+  say(TOOL_BUDGET_APOLOGY);
+  context.history.add({ role: 'assistant', content: TOOL_BUDGET_APOLOGY });
+  return { spoken, usage, status: 'tool_budget_exhausted' };
+}
+
+async function executeToolCall(context: TurnContext, call: ChatToolCall): Promise<unknown> {
+  const started = performance.now();
+  const finish = (result: ToolResult | { ok: false; error: { code: string; message: string } }) => {
+    context.onToolCall({
+      name: call.name,
+      ok: result.ok,
+      ...(result.ok ? {} : { code: result.error.code }),
+      durationMs: Math.round(performance.now() - started),
+    });
+    return result.ok ? { ok: true, result: result.result } : { ok: false, error: result.error };
+  };
+  if (!(TOOL_NAMES as readonly string[]).includes(call.name)) {
+    return finish({ ok: false, error: { code: 'UNKNOWN_TOOL', message: `There is no tool called ${call.name}.` } });
+  }
+  let args: unknown;
+  try {
+    args = call.arguments.trim() ? JSON.parse(call.arguments) : {};
+  } catch {
+    return finish({ ok: false, error: { code: 'INVALID_ARGUMENT', message: 'The tool arguments were not valid JSON.' } });
+  }
+  if (typeof args !== 'object' || args === null || Array.isArray(args)) {
+    return finish({ ok: false, error: { code: 'INVALID_ARGUMENT', message: 'The tool arguments must be an object.' } });
+  }
+  const sent = { ...context.session };
+  const result = await context.invoker.invoke({
+    tool: call.name as ToolName,
+    arguments: args as Record<string, unknown>,
+    session: sent,
+  });
+  // Identity changes only through what a tool reports, never through what the model says; with
+  // parallel calls only the one that changed it counts.
+  if (result.session.customerId !== sent.customerId) context.session.customerId = result.session.customerId;
+  return finish(result);
+}

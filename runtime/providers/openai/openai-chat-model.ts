@@ -1,0 +1,69 @@
+import OpenAI from 'openai';
+import type { ChatCompletionChunk } from 'openai/resources/chat/completions';
+import type { ChatModel, ChatRequest, ChatStreamEvent, ChatToolCall } from '../interfaces';
+
+export interface OpenAiChatModelOptions {
+  apiKey: string;
+  /** Defaults to OPENAI_BASE_URL as the SDK reads it, else api.openai.com. */
+  baseURL?: string;
+  model: string;
+  /** Time to response headers; the SDK puts no limit on the streamed body. */
+  timeoutMs?: number;
+  maxRetries?: number;
+}
+
+/** GPT-4o through Chat Completions streaming, with tool-call deltas assembled into whole calls. */
+export class OpenAiChatModel implements ChatModel {
+  private readonly client: OpenAI;
+
+  constructor(private readonly options: OpenAiChatModelOptions) {
+    this.client = new OpenAI({
+      apiKey: options.apiKey,
+      ...(options.baseURL ? { baseURL: options.baseURL } : {}),
+      timeout: options.timeoutMs ?? 8000,
+      maxRetries: options.maxRetries ?? 1,
+    });
+  }
+
+  async *stream(request: ChatRequest, signal: AbortSignal): AsyncIterable<ChatStreamEvent> {
+    const stream = await this.client.chat.completions.create(
+      {
+        model: this.options.model,
+        messages: request.messages as OpenAI.Chat.ChatCompletionMessageParam[],
+        ...(request.tools.length > 0
+          ? { tools: request.tools as OpenAI.Chat.ChatCompletionTool[], tool_choice: 'auto' as const }
+          : {}),
+        stream: true,
+        stream_options: { include_usage: true },
+      },
+      { signal },
+    );
+    const calls = new Map<number, ChatToolCall>();
+    let finishReason: string | null = null;
+    for await (const chunk of stream as AsyncIterable<ChatCompletionChunk>) {
+      if (chunk.usage) {
+        yield {
+          type: 'usage',
+          usage: { promptTokens: chunk.usage.prompt_tokens, completionTokens: chunk.usage.completion_tokens },
+        };
+      }
+      // The usage chunk has no choices; never assume choices[0] exists.
+      const choice = chunk.choices[0];
+      if (!choice) continue;
+      const delta = choice.delta;
+      if (delta?.content) yield { type: 'text', delta: delta.content };
+      for (const part of delta?.tool_calls ?? []) {
+        const call = calls.get(part.index) ?? { id: '', name: '', arguments: '' };
+        if (part.id) call.id = part.id;
+        if (part.function?.name) call.name = part.function.name;
+        if (part.function?.arguments) call.arguments += part.function.arguments;
+        calls.set(part.index, call);
+      }
+      if (choice.finish_reason) finishReason = choice.finish_reason;
+    }
+    if (calls.size > 0) {
+      yield { type: 'tool_calls', calls: [...calls.entries()].sort(([a], [b]) => a - b).map(([, call]) => call) };
+    }
+    yield { type: 'done', finishReason };
+  }
+}

@@ -1,0 +1,69 @@
+/**
+ * The voice server as a fastify app, built by a factory so tests and `npm run dev` construct the
+ * same thing production runs, with the parts they choose.
+ */
+import formbody from '@fastify/formbody';
+import websocket from '@fastify/websocket';
+import Fastify, { type FastifyBaseLogger, type FastifyInstance, LogController } from 'fastify';
+import type { Logger } from 'pino';
+import { TOOL_NAMES } from '../tools/catalog';
+import { toOpenAiTool } from '../tools/define-tool';
+import { TOOL_DEFINITIONS } from '../tools/handlers';
+import { CallRegistry } from './call-registry';
+import type { ServerConfig } from './config';
+import type { ServerDependencies } from './dependencies';
+import { registerMediaStreamRoute } from './media-stream-route';
+import { registerTwilioWebhooks } from './twilio-webhooks';
+
+/** Media frames are ~300 bytes; nothing legitimate comes close to this (SEC-07). */
+const MAX_WS_PAYLOAD_BYTES = 64 * 1024;
+
+export interface VoiceServer {
+  app: FastifyInstance;
+  registry: CallRegistry;
+}
+
+export async function buildApp(config: ServerConfig, deps: ServerDependencies, logger: Logger): Promise<VoiceServer> {
+  const app = Fastify({
+    loggerInstance: logger as FastifyBaseLogger,
+    // Request lines carry no PII here, but per-request logs add nothing the call logs lack.
+    logController: new LogController({ disableRequestLogging: true }),
+    bodyLimit: 64 * 1024,
+    trustProxy: true,
+  });
+  const registry = new CallRegistry(config.shop.calls.maxConcurrentCallsPerTask);
+
+  await app.register(formbody);
+  await app.register(websocket, {
+    options: { maxPayload: MAX_WS_PAYLOAD_BYTES },
+    // fastify.close() must not wait for live calls; shutdown drains them explicitly first.
+    preClose: (done) => {
+      for (const client of app.websocketServer.clients) client.close(1001, 'server shutting down');
+      done();
+    },
+  });
+
+  app.get('/healthz', async (_request, reply) => {
+    const body = {
+      status: registry.isDraining ? 'draining' : 'ok',
+      activeCalls: registry.size,
+      providersConfigured: config.providersConfigured,
+    };
+    return reply.code(registry.isDraining ? 503 : 200).send(body);
+  });
+
+  const tools = TOOL_NAMES.map((name) => toOpenAiTool(TOOL_DEFINITIONS[name], config.shop));
+  registerTwilioWebhooks(app, config, deps, registry);
+  registerMediaStreamRoute(app, config, deps, registry, {
+    shop: config.shop,
+    stt: deps.stt,
+    tts: deps.tts,
+    model: deps.model,
+    tools,
+    invoker: deps.invoker,
+    calls: deps.calls,
+    now: deps.now,
+    settings: { maxToolRounds: config.maxToolRounds, historyMaxTokens: config.historyMaxTokens },
+  });
+  return { app, registry };
+}

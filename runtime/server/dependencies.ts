@@ -1,0 +1,14 @@
+import type { Temporal } from 'temporal-polyfill';
+import type { CallsRepository } from '../data/calls-repo';
+import type { ChatModel, SpeechToText, TextToSpeech } from '../providers/interfaces';
+import type { ToolInvoker } from '../tools/invoker';
+
+/** Everything the server talks to, injected so tests and `npm run dev` can choose the parts. */
+export interface ServerDependencies {
+  calls: CallsRepository;
+  invoker: ToolInvoker;
+  stt: SpeechToText;
+  tts: TextToSpeech;
+  model: ChatModel;
+  now: () => Temporal.Instant;
+}

@@ -1,0 +1,166 @@
+/**
+ * The bidirectional Media Streams websocket. The upgrade must carry Twilio's signature over the
+ * wss:// URL (SEC-02); the `start` message must then present the single-use token the signed voice
+ * webhook minted for that very call (SEC-03). Only then are providers opened.
+ */
+import type {} from '@fastify/websocket';
+import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
+import type { Logger } from 'pino';
+import type { WebSocket } from 'ws';
+import { CallSession, type CallSessionDependencies } from '../conversation/call-session';
+import {
+  decodeAudioPayload,
+  outbound,
+  parseInboundMessage,
+  type StartMessage,
+} from '../telephony/media-stream-protocol';
+import { isValidStreamUpgrade, mediaStreamUrl } from '../telephony/twilio-signature';
+import type { CallRegistry } from './call-registry';
+import type { ServerConfig } from './config';
+import type { ServerDependencies } from './dependencies';
+
+export const MEDIA_PATH = '/twilio/media';
+/** Consecutive malformed frames tolerated before the socket is closed. */
+const MAX_MALFORMED_IN_A_ROW = 20;
+
+export function registerMediaStreamRoute(
+  app: FastifyInstance,
+  config: ServerConfig,
+  deps: ServerDependencies,
+  registry: CallRegistry,
+  sessionDeps: Omit<CallSessionDependencies, 'logger'>,
+): void {
+  const verifyUpgrade = (request: FastifyRequest, reply: FastifyReply, done: (error?: Error) => void) => {
+    const signature = request.headers['x-twilio-signature'];
+    const valid =
+      config.providersConfigured &&
+      !request.url.includes('?') &&
+      isValidStreamUpgrade(
+        config.twilio.authToken,
+        typeof signature === 'string' ? signature : undefined,
+        mediaStreamUrl(config.publicBaseUrl, MEDIA_PATH),
+      );
+    if (!valid) {
+      reply.code(403).send('Twilio request validation failed');
+      return;
+    }
+    done();
+  };
+
+  app.get(MEDIA_PATH, { websocket: true, preValidation: verifyUpgrade }, (socket, request) => {
+    // Handlers are attached synchronously (an async gap here would lose the first messages).
+    new MediaConnection(socket, request.log as Logger, config, deps, registry, sessionDeps);
+  });
+}
+
+class MediaConnection {
+  private session?: CallSession;
+  private callSid?: string;
+  private streamSid?: string;
+  private starting = false;
+  private malformedInARow = 0;
+
+  constructor(
+    private readonly socket: WebSocket,
+    private readonly log: Logger,
+    private readonly config: ServerConfig,
+    private readonly deps: ServerDependencies,
+    private readonly registry: CallRegistry,
+    private readonly sessionDeps: Omit<CallSessionDependencies, 'logger'>,
+  ) {
+    socket.on('message', (data, isBinary) => this.onMessage(data as Buffer, isBinary));
+    socket.on('close', () => void this.end('stream_closed'));
+    socket.on('error', (error) => this.log.warn({ err: { name: error.name } }, 'media socket error'));
+  }
+
+  private onMessage(data: Buffer, isBinary: boolean): void {
+    const parsed = isBinary ? ({ ok: false, reason: 'binary frame' } as const) : parseInboundMessage(data.toString());
+    if (!parsed.ok) return this.malformed(parsed.reason);
+    const message = parsed.message;
+    switch (message.event) {
+      case 'media': {
+        if (!this.session || message.streamSid !== this.streamSid) return;
+        const audio = decodeAudioPayload(message.media.payload);
+        if (!audio) return this.malformed('invalid base64 audio');
+        this.malformedInARow = 0;
+        this.session.onAudio(audio);
+        return;
+      }
+      case 'start':
+        this.malformedInARow = 0;
+        void this.start(message);
+        return;
+      case 'mark':
+        this.session?.onMark(message.mark.name);
+        return;
+      case 'dtmf':
+        this.session?.onDtmf(message.dtmf.digit);
+        return;
+      case 'stop':
+        void this.end('caller_hung_up').then(() => this.socket.close(1000));
+        return;
+      default:
+        return;
+    }
+  }
+
+  private malformed(reason: string): void {
+    this.malformedInARow++;
+    if (this.malformedInARow === 1) this.log.warn({ reason }, 'ignored a malformed media stream message');
+    if (this.malformedInARow >= MAX_MALFORMED_IN_A_ROW) {
+      this.log.warn({ reason }, 'closing a media stream that keeps sending malformed messages');
+      this.socket.close(1008, 'malformed messages');
+    }
+  }
+
+  private async start(message: StartMessage): Promise<void> {
+    if (this.starting || this.session) return;
+    this.starting = true;
+    const { callSid, accountSid, streamSid, customParameters } = message.start;
+    const token = customParameters.token ?? '';
+    const claims =
+      accountSid === this.config.twilio.accountSid && token
+        ? await this.deps.calls.consumeStreamToken(callSid, token)
+        : null;
+    if (!claims) {
+      this.log.warn({ callSid }, 'media stream refused: missing, reused or foreign stream token');
+      this.socket.close(1008, 'invalid stream token');
+      return;
+    }
+    if (this.socket.readyState !== this.socket.OPEN) return;
+    this.callSid = callSid;
+    this.streamSid = streamSid;
+    const send = (data: string) => {
+      if (this.socket.readyState === this.socket.OPEN) this.socket.send(data);
+    };
+    const session = new CallSession(
+      { ...this.sessionDeps, logger: this.log },
+      {
+        callSid,
+        direction: claims.direction,
+        callerPhone: claims.callerPhone,
+        twilio: {
+          sendAudio: (audio) => send(outbound.media(streamSid, audio)),
+          sendMark: (name) => send(outbound.mark(streamSid, name)),
+          sendClear: () => send(outbound.clear(streamSid)),
+        },
+      },
+    );
+    this.session = session;
+    this.registry.add(callSid, session);
+    try {
+      await session.start();
+    } catch (error) {
+      this.log.error({ err: { name: (error as Error).name } }, 'call could not start');
+      this.socket.close(1011, 'could not start the call');
+    }
+  }
+
+  private async end(reason: string): Promise<void> {
+    const session = this.session;
+    if (!session || !this.callSid) return;
+    this.session = undefined;
+    this.registry.remove(this.callSid);
+    await session.stop(reason);
+  }
+}

@@ -1,0 +1,39 @@
+/** The real providers and data stores, from the validated configuration. */
+import { LambdaClient } from '@aws-sdk/client-lambda';
+import type { Logger } from 'pino';
+import { Temporal } from 'temporal-polyfill';
+import { CallsRepository } from '../data/calls-repo';
+import { createDocumentClient } from '../data/dynamo-client';
+import { createDeepgramClient } from '../providers/deepgram/deepgram-client';
+import { DeepgramSpeechToText } from '../providers/deepgram/deepgram-stt';
+import { DeepgramTextToSpeech } from '../providers/deepgram/deepgram-tts';
+import { OpenAiChatModel } from '../providers/openai/openai-chat-model';
+import { createToolDependencies } from '../tools/dependencies';
+import { LambdaToolInvoker, LocalToolInvoker, type ToolInvoker } from '../tools/invoker';
+import type { ServerConfig } from './config';
+import type { ServerDependencies } from './dependencies';
+
+export function createServerDependencies(config: ServerConfig, logger: Logger): ServerDependencies {
+  const db = createDocumentClient();
+  const deepgram = createDeepgramClient(config.deepgram);
+  const now = () => Temporal.Now.instant();
+  let invoker: ToolInvoker;
+  if (config.tools.invoker === 'lambda') {
+    invoker = new LambdaToolInvoker(new LambdaClient({ maxAttempts: 2 }), config.tools.functions, logger);
+  } else {
+    const vin = config.tools.vpicBaseUrl ? { vpicBaseUrl: config.tools.vpicBaseUrl } : {};
+    invoker = new LocalToolInvoker(createToolDependencies({ shop: config.shop, db, tables: config.tables, vin }), logger);
+  }
+  return {
+    calls: new CallsRepository(db, config.tables.calls),
+    invoker,
+    stt: new DeepgramSpeechToText(deepgram, {
+      model: config.deepgram.sttModel,
+      endpointingMs: config.deepgram.endpointingMs,
+      utteranceEndMs: config.deepgram.utteranceEndMs,
+    }),
+    tts: new DeepgramTextToSpeech(deepgram, config.deepgram.voice),
+    model: new OpenAiChatModel({ ...config.openai }),
+    now,
+  };
+}
