@@ -164,12 +164,19 @@ export class CallSession {
     } catch (error) {
       this.log.error({ err: { name: (error as Error).name } }, 'could not save the call record');
     }
-    this.log.info({ outcome: reason, turns: this.turnId, usage: this.usage, latency: this.latency.summary() }, 'call ended');
+    this.log.info(
+      { outcome: reason, turns: this.turnId, usage: this.usage, latency: this.latency.summary() },
+      'call ended',
+    );
   }
 
   private async callContext(): Promise<CallContext> {
     if (!this.call.callerPhone) return { kind: 'new_caller' };
-    const lookup = await this.deps.invoker.invoke({ tool: 'lookup_customer', arguments: {}, session: { ...this.session } });
+    const lookup = await this.deps.invoker.invoke({
+      tool: 'lookup_customer',
+      arguments: {},
+      session: { ...this.session },
+    });
     if (!lookup.ok) return { kind: 'new_caller' };
     this.session.customerId = lookup.session.customerId;
     const customer = (lookup.result as { customer?: { first_name?: string } }).customer;
@@ -207,7 +214,14 @@ export class CallSession {
     this.latency.start(id);
     const abort = new AbortController();
     const heardOfPrevious = previous ? this.interruptTurn(previous) : null;
-    const turn: ActiveTurn = { id, abort, done: Promise.resolve(), answered: false, userText, userAdded: false };
+    const turn: ActiveTurn = {
+      id,
+      abort,
+      done: Promise.resolve(),
+      answered: false,
+      userText,
+      userAdded: false,
+    };
     this.currentTurn = turn;
     turn.done = (async () => {
       if (previous) {
@@ -250,7 +264,11 @@ export class CallSession {
     }
   }
 
-  private async executeTurn(id: number, signal: AbortSignal, answered: (yes: boolean) => void): Promise<void> {
+  private async executeTurn(
+    id: number,
+    signal: AbortSignal,
+    answered: (yes: boolean) => void,
+  ): Promise<void> {
     try {
       const result = await runTurn({
         turnId: id,
@@ -273,7 +291,10 @@ export class CallSession {
     } catch (error) {
       if (signal.aborted || this.stopped) return;
       // Never dead air and never the error text: a short apology the caller can act on.
-      this.log.error({ err: { name: (error as Error).name, status: (error as { status?: number }).status } }, 'turn failed');
+      this.log.error(
+        { err: { name: (error as Error).name, status: (error as { status?: number }).status } },
+        'turn failed',
+      );
       this.output.say(APOLOGY, id);
       this.history.add({ role: 'assistant', content: APOLOGY });
       this.record('assistant', APOLOGY);

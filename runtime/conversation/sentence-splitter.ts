@@ -6,7 +6,8 @@
 const SENTENCE_END = /[.!?…]["')\]]?\s/g;
 const CLAUSE_END = /[,;:—–]\s/g;
 /** "Dr. Smith", "a.m.", "e.g." and numbers like "3.5" must not end a sentence. */
-const NOT_AN_END = /(?:\b(?:Mr|Mrs|Ms|Dr|St|Mt|Jr|Sr|vs|etc|e\.g|i\.e|a\.m|p\.m|No|approx)\.|\b[A-Z]\.|\d\.)$/i;
+const NOT_AN_END =
+  /(?:\b(?:Mr|Mrs|Ms|Dr|St|Mt|Jr|Sr|vs|etc|e\.g|i\.e|a\.m|p\.m|No|approx)\.|\b[A-Z]\.|\d\.)$/i;
 
 export interface SentenceSplitterOptions {
   /** A clause boundary only cuts once the piece is at least this long (short pieces sound choppy). */

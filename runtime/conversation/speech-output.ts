@@ -73,7 +73,7 @@ export class SpeechOutput {
   onTtsFlushed(): void {
     if (this.discardingUntil > Date.now()) return;
     const piece = this.awaitingFlush.shift();
-    if (!piece || piece.state !== 'synthesizing') return;
+    if (piece?.state !== 'synthesizing') return;
     piece.state = 'sent';
     this.twilio.sendMark(`${MARK_PREFIX}${piece.id}`);
   }
@@ -128,7 +128,8 @@ export class SpeechOutput {
   forgetBefore(turnId: number): void {
     for (let i = this.pieces.length - 1; i >= 0; i--) {
       const piece = this.pieces[i]!;
-      if (piece.turnId < turnId && (piece.state === 'played' || piece.state === 'dropped')) this.pieces.splice(i, 1);
+      if (piece.turnId < turnId && (piece.state === 'played' || piece.state === 'dropped'))
+        this.pieces.splice(i, 1);
     }
     for (const id of this.turnsWithAudio) if (id < turnId) this.turnsWithAudio.delete(id);
     for (const id of this.turnsWithTts) if (id < turnId) this.turnsWithTts.delete(id);

@@ -55,7 +55,8 @@ export class TurnLatency {
 
   summary(): Record<string, number | null> {
     const sorted = [...this.firstAudio].sort((a, b) => a - b);
-    const at = (q: number) => (sorted.length ? sorted[Math.min(sorted.length - 1, Math.floor(q * sorted.length))]! : null);
+    const at = (q: number) =>
+      sorted.length ? sorted[Math.min(sorted.length - 1, Math.floor(q * sorted.length))]! : null;
     return { turns: sorted.length, firstAudioP50Ms: at(0.5), firstAudioMaxMs: sorted.at(-1) ?? null };
   }
 }

@@ -3,11 +3,12 @@
  * asks for (in parallel) with the call's identity, feed the results back, and repeat until the
  * model answers in words or the tool-round budget is spent.
  */
+
+import type { ChatModel, ChatToolCall, ChatToolSpec, ChatUsage } from '../providers/interfaces';
 import { TOOL_NAMES, type ToolName } from '../tools/catalog';
 import type { ToolResult, ToolSession } from '../tools/contract';
 import type { ToolInvoker } from '../tools/invoker';
 import type { ConversationHistory } from './history';
-import type { ChatModel, ChatToolCall, ChatToolSpec, ChatUsage } from '../providers/interfaces';
 import { SentenceSplitter } from './sentence-splitter';
 import type { SpeechOutput } from './speech-output';
 
@@ -40,7 +41,8 @@ export interface TurnResult {
   status: 'answered' | 'aborted' | 'tool_budget_exhausted';
 }
 
-const TOOL_BUDGET_APOLOGY = "I'm sorry, I'm having trouble with that right now. Would you like me to transfer you to the shop?";
+const TOOL_BUDGET_APOLOGY =
+  "I'm sorry, I'm having trouble with that right now. Would you like me to transfer you to the shop?";
 
 export async function runTurn(context: TurnContext): Promise<TurnResult> {
   const usage = { promptTokens: 0, completionTokens: 0, llmCalls: 0 };
@@ -120,16 +122,25 @@ async function executeToolCall(context: TurnContext, call: ChatToolCall): Promis
     return result.ok ? { ok: true, result: result.result } : { ok: false, error: result.error };
   };
   if (!(TOOL_NAMES as readonly string[]).includes(call.name)) {
-    return finish({ ok: false, error: { code: 'UNKNOWN_TOOL', message: `There is no tool called ${call.name}.` } });
+    return finish({
+      ok: false,
+      error: { code: 'UNKNOWN_TOOL', message: `There is no tool called ${call.name}.` },
+    });
   }
   let args: unknown;
   try {
     args = call.arguments.trim() ? JSON.parse(call.arguments) : {};
   } catch {
-    return finish({ ok: false, error: { code: 'INVALID_ARGUMENT', message: 'The tool arguments were not valid JSON.' } });
+    return finish({
+      ok: false,
+      error: { code: 'INVALID_ARGUMENT', message: 'The tool arguments were not valid JSON.' },
+    });
   }
   if (typeof args !== 'object' || args === null || Array.isArray(args)) {
-    return finish({ ok: false, error: { code: 'INVALID_ARGUMENT', message: 'The tool arguments must be an object.' } });
+    return finish({
+      ok: false,
+      error: { code: 'INVALID_ARGUMENT', message: 'The tool arguments must be an object.' },
+    });
   }
   const sent = { ...context.session };
   const result = await context.invoker.invoke({

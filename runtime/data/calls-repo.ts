@@ -1,6 +1,12 @@
 import { createHash, randomBytes } from 'node:crypto';
 import { ConditionalCheckFailedException } from '@aws-sdk/client-dynamodb';
-import { DeleteCommand, type DynamoDBDocumentClient, GetCommand, PutCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
+import {
+  DeleteCommand,
+  type DynamoDBDocumentClient,
+  GetCommand,
+  PutCommand,
+  UpdateCommand,
+} from '@aws-sdk/lib-dynamodb';
 import { keys } from './keys';
 
 export type CallDirection = 'inbound' | 'outbound';
@@ -59,7 +65,11 @@ export class CallsRepository {
   }
 
   /** Consumes the token if it matches this call and has not expired; null otherwise. */
-  async consumeStreamToken(callSid: string, token: string, nowMs = Date.now()): Promise<StreamTokenClaims | null> {
+  async consumeStreamToken(
+    callSid: string,
+    token: string,
+    nowMs = Date.now(),
+  ): Promise<StreamTokenClaims | null> {
     try {
       const { Attributes } = await this.db.send(
         new DeleteCommand({
@@ -88,13 +98,14 @@ export class CallsRepository {
     const { callSid, ...fields } = record;
     const names: Record<string, string> = {};
     const values: Record<string, unknown> = {};
-    const sets = Object.entries({ ...fields, expiresAt: Math.floor(Date.now() / 1000) + CALL_RECORD_TTL_SECONDS }).map(
-      ([field, value], i) => {
-        names[`#f${i}`] = field;
-        values[`:v${i}`] = value;
-        return `#f${i} = :v${i}`;
-      },
-    );
+    const sets = Object.entries({
+      ...fields,
+      expiresAt: Math.floor(Date.now() / 1000) + CALL_RECORD_TTL_SECONDS,
+    }).map(([field, value], i) => {
+      names[`#f${i}`] = field;
+      values[`:v${i}`] = value;
+      return `#f${i} = :v${i}`;
+    });
     await this.db.send(
       new UpdateCommand({
         TableName: this.tableName,
@@ -107,7 +118,10 @@ export class CallsRepository {
   }
 
   /** Appends a Twilio call status (ringing, completed, no-answer, …) to the call record. */
-  async recordStatus(callSid: string, status: { status: string; at: string; durationSeconds?: number }): Promise<void> {
+  async recordStatus(
+    callSid: string,
+    status: { status: string; at: string; durationSeconds?: number },
+  ): Promise<void> {
     await this.db.send(
       new UpdateCommand({
         TableName: this.tableName,

@@ -23,7 +23,11 @@ export interface VoiceServer {
   registry: CallRegistry;
 }
 
-export async function buildApp(config: ServerConfig, deps: ServerDependencies, logger: Logger): Promise<VoiceServer> {
+export async function buildApp(
+  config: ServerConfig,
+  deps: ServerDependencies,
+  logger: Logger,
+): Promise<VoiceServer> {
   const app = Fastify({
     loggerInstance: logger as FastifyBaseLogger,
     // Request lines carry no PII here, but per-request logs add nothing the call logs lack.

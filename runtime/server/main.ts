@@ -21,7 +21,9 @@ async function main(): Promise<void> {
   }
   const logger = createLogger({ name: 'voice-server', level: config.logLevel });
   if (!config.providersConfigured) {
-    logger.error('the API keys secret still holds placeholders: calls are handed to the shop until it is filled in');
+    logger.error(
+      'the API keys secret still holds placeholders: calls are handed to the shop until it is filled in',
+    );
   }
   const server = await buildApp(config, createServerDependencies(config, logger), logger);
   drainOnSignal(server, logger);

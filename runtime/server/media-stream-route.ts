@@ -74,14 +74,22 @@ class MediaConnection {
   }
 
   private onMessage(data: Buffer, isBinary: boolean): void {
-    const parsed = isBinary ? ({ ok: false, reason: 'binary frame' } as const) : parseInboundMessage(data.toString());
-    if (!parsed.ok) return this.malformed(parsed.reason);
+    const parsed = isBinary
+      ? ({ ok: false, reason: 'binary frame' } as const)
+      : parseInboundMessage(data.toString());
+    if (!parsed.ok) {
+      this.malformed(parsed.reason);
+      return;
+    }
     const message = parsed.message;
     switch (message.event) {
       case 'media': {
         if (!this.session || message.streamSid !== this.streamSid) return;
         const audio = decodeAudioPayload(message.media.payload);
-        if (!audio) return this.malformed('invalid base64 audio');
+        if (!audio) {
+          this.malformed('invalid base64 audio');
+          return;
+        }
         this.malformedInARow = 0;
         this.session.onAudio(audio);
         return;

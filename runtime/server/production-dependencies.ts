@@ -22,7 +22,10 @@ export function createServerDependencies(config: ServerConfig, logger: Logger): 
     invoker = new LambdaToolInvoker(new LambdaClient({ maxAttempts: 2 }), config.tools.functions, logger);
   } else {
     const vin = config.tools.vpicBaseUrl ? { vpicBaseUrl: config.tools.vpicBaseUrl } : {};
-    invoker = new LocalToolInvoker(createToolDependencies({ shop: config.shop, db, tables: config.tables, vin }), logger);
+    invoker = new LocalToolInvoker(
+      createToolDependencies({ shop: config.shop, db, tables: config.tables, vin }),
+      logger,
+    );
   }
   return {
     calls: new CallsRepository(db, config.tables.calls),

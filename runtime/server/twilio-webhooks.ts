@@ -5,11 +5,11 @@
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import * as z from 'zod';
 import { normalizePhone } from '../domain/phone';
-import { fallbackTwiml, connectStreamTwiml } from '../telephony/twiml';
 import { isValidWebhook, mediaStreamUrl, publicUrl } from '../telephony/twilio-signature';
+import { connectStreamTwiml, fallbackTwiml } from '../telephony/twiml';
+import type { CallRegistry } from './call-registry';
 import type { ServerConfig } from './config';
 import type { ServerDependencies } from './dependencies';
-import type { CallRegistry } from './call-registry';
 
 const voiceWebhookSchema = z.object({
   CallSid: z.string().regex(/^CA[0-9a-f]{32}$/i),
@@ -25,8 +25,10 @@ const statusWebhookSchema = z.object({
   CallDuration: z.coerce.number().int().min(0).optional(),
 });
 
-const BUSY_MESSAGE = 'Thanks for calling. All our lines are busy right now, so let me connect you to the shop.';
-const UNAVAILABLE_MESSAGE = 'Thanks for calling. Our assistant is not available right now, so let me connect you to the shop.';
+const BUSY_MESSAGE =
+  'Thanks for calling. All our lines are busy right now, so let me connect you to the shop.';
+const UNAVAILABLE_MESSAGE =
+  'Thanks for calling. Our assistant is not available right now, so let me connect you to the shop.';
 
 export function registerTwilioWebhooks(
   app: FastifyInstance,

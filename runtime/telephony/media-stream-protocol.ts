@@ -29,14 +29,16 @@ const startMessage = z.object({
     callSid: z.string().min(1).max(64),
     tracks: z.array(z.string()).optional(),
     customParameters: z.record(z.string(), z.string()).default({}),
-    mediaFormat: z
-      .object({ encoding: z.string(), sampleRate: z.number(), channels: z.number() })
-      .optional(),
+    mediaFormat: z.object({ encoding: z.string(), sampleRate: z.number(), channels: z.number() }).optional(),
   }),
 });
 
 export const inboundMessageSchema = z.discriminatedUnion('event', [
-  z.object({ event: z.literal('connected'), protocol: z.string().optional(), version: z.string().optional() }),
+  z.object({
+    event: z.literal('connected'),
+    protocol: z.string().optional(),
+    version: z.string().optional(),
+  }),
   startMessage,
   mediaMessage,
   z.object({

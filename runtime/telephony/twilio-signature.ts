@@ -10,7 +10,9 @@ export function publicUrl(publicBaseUrl: string, path: string): string {
 
 /** The media stream URL exactly as written into the TwiML (and signed on the upgrade). */
 export function mediaStreamUrl(publicBaseUrl: string, path = '/twilio/media'): string {
-  return publicUrl(publicBaseUrl, path).replace(/^https:/, 'wss:').replace(/^http:/, 'ws:');
+  return publicUrl(publicBaseUrl, path)
+    .replace(/^https:/, 'wss:')
+    .replace(/^http:/, 'ws:');
 }
 
 export function isValidWebhook(
@@ -24,7 +26,11 @@ export function isValidWebhook(
 }
 
 /** The websocket upgrade is a GET signed over the wss:// URL with no parameters. */
-export function isValidStreamUpgrade(authToken: string, signature: string | undefined, streamUrl: string): boolean {
+export function isValidStreamUpgrade(
+  authToken: string,
+  signature: string | undefined,
+  streamUrl: string,
+): boolean {
   if (!signature) return false;
   return twilio.validateRequest(authToken, signature, streamUrl, {});
 }

@@ -7,7 +7,10 @@ export interface DeepgramOptions {
 }
 
 export function createDeepgramClient(options: DeepgramOptions): DeepgramClient {
-  return new DeepgramClient({ apiKey: options.apiKey, ...(options.baseUrl ? { baseUrl: options.baseUrl } : {}) });
+  return new DeepgramClient({
+    apiKey: options.apiKey,
+    ...(options.baseUrl ? { baseUrl: options.baseUrl } : {}),
+  });
 }
 
 /** The SDK delivers binary frames as Blobs; this keeps their order while converting. */

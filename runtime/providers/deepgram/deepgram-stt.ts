@@ -47,7 +47,11 @@ export class DeepgramSpeechToText implements SpeechToText {
       if (typed.type === 'Results') {
         const results = message as ResultsMessage;
         const text = results.channel?.alternatives?.[0]?.transcript ?? '';
-        events.transcript({ text, isFinal: Boolean(results.is_final), speechFinal: Boolean(results.speech_final) });
+        events.transcript({
+          text,
+          isFinal: Boolean(results.is_final),
+          speechFinal: Boolean(results.speech_final),
+        });
       } else if (typed.type === 'SpeechStarted') {
         events.speechStarted();
       } else if (typed.type === 'UtteranceEnd') {

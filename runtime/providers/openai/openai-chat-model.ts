@@ -62,7 +62,10 @@ export class OpenAiChatModel implements ChatModel {
       if (choice.finish_reason) finishReason = choice.finish_reason;
     }
     if (calls.size > 0) {
-      yield { type: 'tool_calls', calls: [...calls.entries()].sort(([a], [b]) => a - b).map(([, call]) => call) };
+      yield {
+        type: 'tool_calls',
+        calls: [...calls.entries()].sort(([a], [b]) => a - b).map(([, call]) => call),
+      };
     }
     yield { type: 'done', finishReason };
   }
