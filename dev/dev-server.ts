@@ -15,7 +15,11 @@ import { createServerDependencies } from '../runtime/server/production-dependenc
 import { seedDemoData } from './demo-data';
 import { startLocalDynamo } from './dynamodb-local';
 
-const LOCAL_CREDENTIALS = { AWS_ACCESS_KEY_ID: 'local', AWS_SECRET_ACCESS_KEY: 'local', AWS_REGION: 'us-east-1' };
+const LOCAL_CREDENTIALS = {
+  AWS_ACCESS_KEY_ID: 'local',
+  AWS_SECRET_ACCESS_KEY: 'local',
+  AWS_REGION: 'us-east-1',
+};
 
 async function main(): Promise<void> {
   if (existsSync('.env')) process.loadEnvFile('.env');
@@ -31,9 +35,12 @@ async function main(): Promise<void> {
     SHOP_ID: process.env.SHOP_ID ?? (process.env.SHOP_CONFIG ? undefined : 'example'),
     PUBLIC_BASE_URL: process.env.PUBLIC_BASE_URL ?? `http://localhost:${port}`,
   });
-  const missingKeys = ['OPENAI_API_KEY', 'DEEPGRAM_API_KEY', 'TWILIO_ACCOUNT_SID', 'TWILIO_AUTH_TOKEN'].filter(
-    (name) => !process.env[name],
-  );
+  const missingKeys = [
+    'OPENAI_API_KEY',
+    'DEEPGRAM_API_KEY',
+    'TWILIO_ACCOUNT_SID',
+    'TWILIO_AUTH_TOKEN',
+  ].filter((name) => !process.env[name]);
   for (const name of missingKeys) process.env[name] = SECRET_PLACEHOLDER;
 
   let config: ReturnType<typeof loadServerConfig>;
