@@ -1,7 +1,9 @@
 /**
  * One phone call: the caller's audio goes to speech-to-text, each finished utterance becomes a
- * model turn, and the answer is spoken back. Owns the call's provider sessions and everything
- * the call allocates, and releases all of it at stop().
+ * model turn, and the answer is spoken back. Turn-taking lives here: barge-in (cut the audio, keep
+ * in the history only what was heard, resume after a false alarm), deferring a short "okay" said
+ * over the assistant, fillers, hang-up and transfer, DTMF, silence and the call's time limit.
+ * Owns the call's provider sessions and timers and releases all of them at stop().
  */
 import type { Logger } from 'pino';
 import type { Temporal } from 'temporal-polyfill';
@@ -15,13 +17,27 @@ import type {
   TextToSpeech,
   TextToSpeechSession,
 } from '../providers/interfaces';
+import type { CallControl } from '../telephony/call-control';
 import type { ToolSession } from '../tools/contract';
 import type { ToolInvoker } from '../tools/invoker';
+import { BargeInDetector, type BargeInSettings } from './barge-in';
+import type { CallControlRequest } from './call-control-tools';
+import { CallWatchdog } from './call-watchdog';
 import { ConversationHistory } from './history';
+import { fillerRotation, PHRASES } from './phrases';
 import { buildGreeting, buildSystemPrompt, type CallContext } from './prompt';
-import { SpeechOutput, type TwilioOutput } from './speech-output';
-import { TurnLatency } from './turn-latency';
+import { SpeechOutput, type SpokenPiece, type TwilioOutput } from './speech-output';
+import { TurnMetrics } from './turn-metrics';
 import { runTurn, type ToolCallRecord } from './turn-runner';
+
+export interface TurnTakingSettings {
+  bargeIn: BargeInSettings;
+  /** After an interruption that no words follow (a false alarm), resume after this long. */
+  resumeAfterMs: number;
+  fillerAfterMs: number;
+  silenceMs: number;
+  maxCallMs: number;
+}
 
 export interface CallSessionDependencies {
   shop: ShopConfig;
@@ -31,9 +47,10 @@ export interface CallSessionDependencies {
   tools: readonly ChatToolSpec[];
   invoker: ToolInvoker;
   calls: CallsRepository;
+  control: CallControl;
   logger: Logger;
   now: () => Temporal.Instant;
-  settings: { maxToolRounds: number; historyMaxTokens: number };
+  settings: { maxToolRounds: number; historyMaxTokens: number; turnTaking: TurnTakingSettings };
 }
 
 export interface CallStart {
@@ -41,9 +58,13 @@ export interface CallStart {
   direction: 'inbound' | 'outbound';
   callerPhone: string | null;
   twilio: TwilioOutput;
+  /** Closes the media stream, which ends a <Connect> without action: the last resort for hang-up. */
+  closeStream(): void;
+  /** Known up front for reminder calls; otherwise the caller is looked up by caller ID. */
+  context?: CallContext;
 }
 
-interface ActiveTurn {
+interface Turn {
   id: number;
   abort: AbortController;
   done: Promise<void>;
@@ -51,26 +72,47 @@ interface ActiveTurn {
   answered: boolean;
   userText: string;
   userAdded: boolean;
+  settled: boolean;
+  spokenEntry?: CallRecord['transcript'][number];
 }
 
-const APOLOGY = "I'm sorry, I had a problem on my end. Could you say that again?";
+interface Interruption {
+  turn: Turn;
+  heard: string;
+  unheard: SpokenPiece[];
+  timer: NodeJS.Timeout;
+}
+
+/** A goodbye is played to the end, but a broken playback clock must not hold the call open. */
+const PLAYBACK_WAIT_MAX_MS = 20_000;
+/** Lines the assistant says on its own belong to no turn (pruned with every turn). */
+const NO_TURN = -1;
 
 export class CallSession {
   private readonly log: Logger;
   private readonly session: ToolSession;
   private readonly startedAt: Temporal.Instant;
+  private readonly settings: TurnTakingSettings;
+  private readonly bargeIn: BargeInDetector;
+  private readonly nextFiller = fillerRotation();
+  private readonly metrics = new TurnMetrics();
+  private readonly transcript: CallRecord['transcript'] = [];
+  private readonly usage = { promptTokens: 0, completionTokens: 0, llmCalls: 0 };
   private history!: ConversationHistory;
-  private output!: SpeechOutput;
+  private output?: SpeechOutput;
+  private watchdog?: CallWatchdog;
   private sttSession?: SpeechToTextSession;
   private ttsSession?: TextToSpeechSession;
   private utteranceParts: string[] = [];
+  private deferred: string[] = [];
   private turnId = 0;
-  private currentTurn?: ActiveTurn;
-  private readonly latency = new TurnLatency();
-  private readonly transcript: CallRecord['transcript'] = [];
-  private readonly usage = { promptTokens: 0, completionTokens: 0, llmCalls: 0 };
+  private currentTurn?: Turn;
+  private lastTurn?: Turn;
+  private interruption?: Interruption;
+  private failuresInARow = 0;
+  private ending = false;
   private stopped = false;
-  private outcome = 'completed';
+  private outcome?: string;
 
   constructor(
     private readonly deps: CallSessionDependencies,
@@ -78,6 +120,8 @@ export class CallSession {
   ) {
     this.log = deps.logger.child({ callSid: call.callSid });
     this.startedAt = deps.now();
+    this.settings = deps.settings.turnTaking;
+    this.bargeIn = new BargeInDetector(this.settings.bargeIn);
     this.session = {
       shopId: deps.shop.shopId,
       callSid: call.callSid,
@@ -88,7 +132,7 @@ export class CallSession {
 
   /** Looks the caller up, opens the providers, and greets. */
   async start(): Promise<void> {
-    const context = await this.callContext();
+    const context = this.call.context ?? (await this.lookUpCaller());
     this.history = new ConversationHistory(buildSystemPrompt(this.deps.shop, this.deps.now(), context), {
       maxTokens: this.deps.settings.historyMaxTokens,
     });
@@ -96,7 +140,7 @@ export class CallSession {
       this.deps.stt.open({
         speechStarted: () => this.onSpeechStarted(),
         transcript: (event) => this.onTranscript(event.text, event.isFinal, event.speechFinal),
-        utteranceEnd: () => this.onUtteranceEnd(),
+        utteranceEnd: () => this.endOfUtterance(),
         closed: (info) => {
           if (!info.expected) this.log.warn({ code: info.code }, 'speech-to-text closed unexpectedly');
         },
@@ -114,22 +158,34 @@ export class CallSession {
     this.ttsSession = tts;
     if (this.stopped) return this.closeProviders();
     this.output = new SpeechOutput(tts, this.call.twilio, {
-      firstAudioReceived: (turnId) => this.latency.mark(turnId, 'firstTtsByte'),
-      firstAudioSent: (turnId) => {
-        this.latency.mark(turnId, 'firstAudioSent');
-        if (this.currentTurn?.id !== turnId) this.logLatency(turnId);
-      },
+      firstAudioReceived: (turnId) => this.metrics.mark(turnId, 'firstTtsByte'),
+      firstAudioSent: (turnId) => this.metrics.mark(turnId, 'firstAudioSent'),
+      idle: () => this.onOutputIdle(),
     });
+    this.watchdog = new CallWatchdog(
+      { silenceMs: this.settings.silenceMs, maxCallMs: this.settings.maxCallMs },
+      {
+        stillThere: () => this.promptSilentCaller(),
+        silenceTimeout: () => void this.endCall('silence', PHRASES.silenceGoodbye(this.deps.shop)),
+        maxDurationReached: () => {
+          this.cutEverything();
+          void this.endCall('max_duration', PHRASES.timeLimit(this.deps.shop));
+        },
+      },
+    );
     const greeting = buildGreeting(this.deps.shop, context);
+    const turn = this.newTurn('');
+    Object.assign(turn, { answered: true, userAdded: true });
     this.history.add({ role: 'assistant', content: greeting });
-    this.record('assistant', greeting);
-    this.output.say(greeting, this.turnId);
+    turn.spokenEntry = this.record('assistant', greeting);
+    this.output.say(greeting, turn.id);
     this.log.info({ direction: this.call.direction, context: context.kind }, 'call started');
   }
 
   /** One inbound audio frame, already decoded from base64; passed straight through. */
   onAudio(frame: Uint8Array): void {
     this.sttSession?.sendAudio(frame);
+    if (this.bargeIn.armed && this.bargeIn.frame(frame, performance.now())) this.interrupt('speech');
   }
 
   onMark(name: string): void {
@@ -137,17 +193,25 @@ export class CallSession {
   }
 
   onDtmf(digit: string): void {
-    this.log.info({ digit }, 'dtmf');
+    // Digits can be account or card numbers: only the one that means something here is logged.
+    if (digit !== '0' || this.ending || !this.output) return;
+    this.log.info('caller pressed 0: transferring');
+    this.cutEverything();
+    void this.transfer('caller_pressed_0', PHRASES.transferring);
   }
 
   async stop(reason: string): Promise<void> {
     if (this.stopped) return;
     this.stopped = true;
-    this.outcome = reason;
+    this.outcome ??= reason;
+    this.watchdog?.stop();
+    this.bargeIn.disarm();
+    if (this.interruption) clearTimeout(this.interruption.timer);
     this.currentTurn?.abort.abort();
     await this.currentTurn?.done.catch(() => undefined);
+    this.output?.interrupt();
     this.closeProviders();
-    for (const turnId of this.latency.openTurns()) this.logLatency(turnId);
+    for (const turnId of this.metrics.openTurns()) this.finishMetrics(turnId);
     try {
       await this.deps.calls.saveCallRecord({
         callSid: this.call.callSid,
@@ -156,21 +220,21 @@ export class CallSession {
         customerId: this.session.customerId,
         startedAt: this.startedAt.toString(),
         endedAt: this.deps.now().toString(),
-        outcome: this.outcome,
+        outcome: this.outcome ?? reason,
         transcript: this.transcript,
         usage: this.usage,
-        latency: this.latency.summary(),
+        latency: this.metrics.summary(),
       });
     } catch (error) {
       this.log.error({ err: { name: (error as Error).name } }, 'could not save the call record');
     }
     this.log.info(
-      { outcome: reason, turns: this.turnId, usage: this.usage, latency: this.latency.summary() },
+      { outcome: this.outcome, turns: this.turnId, usage: this.usage, latency: this.metrics.summary() },
       'call ended',
     );
   }
 
-  private async callContext(): Promise<CallContext> {
+  private async lookUpCaller(): Promise<CallContext> {
     if (!this.call.callerPhone) return { kind: 'new_caller' };
     const lookup = await this.deps.invoker.invoke({
       tool: 'lookup_customer',
@@ -183,17 +247,28 @@ export class CallSession {
     return { kind: 'known_customer', firstName: customer?.first_name ?? 'there', profile: lookup.result };
   }
 
+  private somethingToInterrupt(): boolean {
+    return !this.ending && (this.currentTurn !== undefined || Boolean(this.output?.isSpeaking()));
+  }
+
   private onSpeechStarted(): void {
-    // Barge-in decisions belong to the turn-taking policy; speech start alone does not end a turn.
+    this.watchdog?.callerActive();
+    if (this.somethingToInterrupt()) this.bargeIn.speechStarted(performance.now());
   }
 
   private onTranscript(text: string, isFinal: boolean, speechFinal: boolean): void {
-    if (isFinal && text.trim()) this.utteranceParts.push(text.trim());
+    const trimmed = text.trim();
+    if (trimmed) {
+      this.watchdog?.callerActive();
+      if (
+        this.somethingToInterrupt() &&
+        this.bargeIn.transcript([...this.utteranceParts, trimmed].join(' '))
+      ) {
+        this.interrupt('words');
+      }
+      if (isFinal) this.utteranceParts.push(trimmed);
+    }
     if (speechFinal) this.endOfUtterance();
-  }
-
-  private onUtteranceEnd(): void {
-    this.endOfUtterance();
   }
 
   private endOfUtterance(): void {
@@ -201,62 +276,67 @@ export class CallSession {
     this.utteranceParts = [];
     if (!text || this.stopped || !this.output) return;
     this.record('caller', text);
+    if (this.ending) return;
+    // Too short to count as an interruption ("okay", "uh-huh"): answer it once the assistant is done.
+    if (this.output.isSpeaking()) {
+      this.deferred.push(text);
+      return;
+    }
     this.startTurn(text);
   }
 
-  /**
-   * Starts the answer to an utterance. A turn still running is superseded at once (its audio is
-   * cut); if the caller had heard none of it, the two utterances become one user message.
-   */
-  private startTurn(userText: string): void {
-    const previous = this.currentTurn;
-    const id = ++this.turnId;
-    this.latency.start(id);
-    const abort = new AbortController();
-    const heardOfPrevious = previous ? this.interruptTurn(previous) : null;
-    const turn: ActiveTurn = {
-      id,
-      abort,
-      done: Promise.resolve(),
-      answered: false,
-      userText,
-      userAdded: false,
+  /** The caller's speech counts as an interruption: silence the assistant now, settle the history later. */
+  private interrupt(kind: 'speech' | 'words'): void {
+    const turn = this.currentTurn ?? this.lastTurn;
+    if (!this.output || !turn || this.ending) return;
+    const detectedAt = performance.now();
+    this.bargeIn.disarm();
+    const wasRunning = this.currentTurn !== undefined;
+    turn.abort.abort();
+    const { heard, unheard } = this.output.interrupt();
+    const reactionMs = performance.now() - detectedAt;
+    if (!wasRunning && unheard.length === 0) return;
+    this.metrics.interrupted(turn.id, reactionMs);
+    this.log.info(
+      { turn: turn.id, kind, reactionMs: Math.round(reactionMs * 100) / 100 },
+      'caller interrupted',
+    );
+    const heardText = textOf(heard, turn.id);
+    if (this.interruption) clearTimeout(this.interruption.timer);
+    const interruption: Interruption = {
+      turn,
+      heard: heardText,
+      unheard: unheard.filter((p) => p.turnId === turn.id),
+      timer: setTimeout(() => void this.resume(interruption), this.settings.resumeAfterMs),
     };
-    this.currentTurn = turn;
-    turn.done = (async () => {
-      if (previous) {
-        await previous.done.catch(() => undefined);
-        this.settleInterruptedTurn(previous, heardOfPrevious ?? '');
-      }
-      if (abort.signal.aborted) return;
-      // Words of a turn superseded before it even reached the model are carried over.
-      if (previous && !previous.userAdded) turn.userText = `${previous.userText} ${userText}`;
-      this.output.forgetBefore(id - 1);
-      if (!(previous && !heardOfPrevious && this.history.appendToLastUser(turn.userText))) {
-        this.history.add({ role: 'user', content: turn.userText });
-      }
-      turn.userAdded = true;
-      await this.executeTurn(id, abort.signal, (answered) => {
-        turn.answered = answered;
-      });
-    })();
-    void turn.done.finally(() => {
-      if (this.currentTurn?.id === id) this.currentTurn = undefined;
-    });
+    this.interruption = interruption;
+    void turn.done.then(() => this.settle(turn, heardText));
   }
 
-  /** Stops a turn's model stream and its audio now; returns the text the caller heard of it. */
-  private interruptTurn(turn: ActiveTurn): string {
-    turn.abort.abort();
-    const { heard } = this.output.interrupt();
-    return heard
-      .filter((p) => p.turnId === turn.id)
-      .map((p) => p.text)
-      .join(' ');
+  /** No words followed the interruption: carry on with what the caller has not heard yet. */
+  private async resume(interruption: Interruption): Promise<void> {
+    if (this.interruption !== interruption || this.ending || this.stopped || !this.output) return;
+    this.interruption = undefined;
+    await interruption.turn.done.catch(() => undefined);
+    if (this.interruption || this.currentTurn || this.stopped) return;
+    const { turn, heard, unheard } = interruption;
+    this.log.info({ turn: turn.id }, 'false alarm: resuming');
+    if (!turn.answered) {
+      // The answer was never finished: the model carries on from the history (tool results included).
+      this.startTurn(null);
+      return;
+    }
+    if (unheard.length === 0) return;
+    this.history.replaceLastAssistantText([heard, ...unheard.map((p) => p.text)].filter(Boolean).join(' '));
+    if (turn.spokenEntry) delete turn.spokenEntry.interrupted;
+    for (const piece of unheard) this.output.say(piece.text, turn.id);
   }
 
   /** The model must never believe it said what the caller did not hear. */
-  private settleInterruptedTurn(turn: ActiveTurn, heard: string): void {
+  private settle(turn: Turn, heard: string): void {
+    if (turn.settled) return;
+    turn.settled = true;
+    if (turn.spokenEntry) turn.spokenEntry.interrupted = true;
     if (turn.answered) {
       this.history.replaceLastAssistantText(heard ? `${heard} [interrupted]` : '[interrupted by the caller]');
     } else if (heard) {
@@ -264,53 +344,199 @@ export class CallSession {
     }
   }
 
-  private async executeTurn(
-    id: number,
-    signal: AbortSignal,
-    answered: (yes: boolean) => void,
-  ): Promise<void> {
+  private newTurn(userText: string): Turn {
+    const turn: Turn = {
+      id: this.turnId++,
+      abort: new AbortController(),
+      done: Promise.resolve(),
+      answered: false,
+      userText,
+      userAdded: false,
+      settled: false,
+    };
+    this.lastTurn = turn;
+    return turn;
+  }
+
+  /**
+   * Answers an utterance (or, with null, lets the model continue after a false alarm). A turn still
+   * running is superseded; if the caller heard none of it, the two utterances become one message.
+   */
+  private startTurn(userText: string | null): void {
+    const before = this.lastTurn;
+    const interruption = this.interruption;
+    if (interruption) clearTimeout(interruption.timer);
+    this.interruption = undefined;
+    let previous = this.currentTurn;
+    let heardOfPrevious = '';
+    if (previous) {
+      previous.abort.abort();
+      heardOfPrevious = textOf(this.output!.interrupt().heard, previous.id);
+    } else if (interruption) {
+      previous = interruption.turn;
+      heardOfPrevious = interruption.heard;
+    }
+    const turn = this.newTurn(userText ?? '');
+    this.metrics.start(turn.id);
+    this.currentTurn = turn;
+    this.watchdog?.busy();
+    turn.done = (async () => {
+      await before?.done.catch(() => undefined);
+      if (previous) this.settle(previous, heardOfPrevious);
+      if (before) this.finishMetrics(before.id);
+      this.output!.forgetBefore(turn.id - 1);
+      if (turn.abort.signal.aborted) return;
+      if (userText !== null) {
+        // Words of a turn superseded before it reached the model are carried over.
+        if (previous && !previous.userAdded) turn.userText = `${previous.userText} ${userText}`.trim();
+        const merged = previous && !heardOfPrevious && this.history.appendToLastUser(turn.userText);
+        if (!merged) this.history.add({ role: 'user', content: turn.userText });
+      }
+      turn.userAdded = true;
+      await this.executeTurn(turn);
+    })();
+    void turn.done.finally(() => {
+      if (this.currentTurn === turn) this.currentTurn = undefined;
+      if (!this.output?.isSpeaking()) this.onOutputIdle();
+    });
+  }
+
+  private async executeTurn(turn: Turn): Promise<void> {
+    const signal = turn.abort.signal;
     try {
       const result = await runTurn({
-        turnId: id,
+        turnId: turn.id,
         signal,
         model: this.deps.model,
         tools: this.deps.tools,
         invoker: this.deps.invoker,
         history: this.history,
-        output: this.output,
+        output: this.output!,
         session: this.session,
         maxToolRounds: this.deps.settings.maxToolRounds,
-        onFirstToken: () => this.latency.mark(id, 'firstToken'),
+        fillerAfterMs: this.settings.fillerAfterMs,
+        nextFiller: this.nextFiller,
+        onFirstToken: () => this.metrics.mark(turn.id, 'firstToken'),
         onToolCall: (call) => this.recordTool(call),
+        onFiller: (text) => {
+          this.metrics.filler(turn.id);
+          this.record('assistant', text);
+        },
       });
       this.usage.promptTokens += result.usage.promptTokens;
       this.usage.completionTokens += result.usage.completionTokens;
       this.usage.llmCalls += result.usage.llmCalls;
-      answered(result.status !== 'aborted');
-      if (result.spoken) this.record('assistant', result.spoken);
+      turn.answered = result.status !== 'aborted';
+      if (result.spoken) turn.spokenEntry = this.record('assistant', result.spoken);
+      if (turn.answered) this.failuresInARow = 0;
+      if (result.control) await this.control(result.control, result.spoken);
     } catch (error) {
       if (signal.aborted || this.stopped) return;
-      // Never dead air and never the error text: a short apology the caller can act on.
       this.log.error(
         { err: { name: (error as Error).name, status: (error as { status?: number }).status } },
         'turn failed',
       );
-      this.output.say(APOLOGY, id);
-      this.history.add({ role: 'assistant', content: APOLOGY });
-      this.record('assistant', APOLOGY);
-    } finally {
-      // The answer's audio may still be on its way from TTS; then the audio callback closes it.
-      if (this.latency.has(id, 'firstAudioSent') || signal.aborted) this.logLatency(id);
+      // Never dead air and never the error text; a second failure in a row goes to a person.
+      if (++this.failuresInARow >= 2) {
+        void this.transfer('repeated_failures', PHRASES.troubleTransfer);
+        return;
+      }
+      this.say(PHRASES.apology, turn.id);
+      turn.answered = true;
     }
   }
 
-  private logLatency(turnId: number): void {
-    const latency = this.latency.finish(turnId);
-    if (latency) this.log.info({ turn: turnId, latency }, 'turn latency');
+  private control(request: CallControlRequest, spoken: string): Promise<void> {
+    this.log.info({ tool: request.name }, 'call control requested by the assistant');
+    return request.name === 'end_call'
+      ? this.endCall('assistant_ended', spoken ? null : PHRASES.goodbye(this.deps.shop))
+      : this.transfer('transferred', spoken ? null : PHRASES.transferring);
   }
 
-  private record(role: 'caller' | 'assistant', text: string): void {
-    this.transcript.push({ role, text, at: this.deps.now().toString() });
+  /** Says the goodbye, waits until it has played, then hangs up. */
+  private async endCall(outcome: string, line: string | null): Promise<void> {
+    if (this.ending || this.stopped) return;
+    this.ending = true;
+    this.outcome = outcome;
+    if (line) this.say(line, NO_TURN);
+    await this.untilPlayed();
+    if (this.stopped) return;
+    try {
+      await this.deps.control.hangUp(this.call.callSid);
+    } catch (error) {
+      this.log.error({ err: { name: (error as Error).name } }, 'hang-up failed: closing the stream');
+      this.call.closeStream();
+    }
+  }
+
+  private async transfer(outcome: string, line: string | null): Promise<void> {
+    if (this.ending || this.stopped) return;
+    this.ending = true;
+    if (line) this.say(line, NO_TURN);
+    await this.untilPlayed();
+    if (this.stopped) return;
+    try {
+      await this.deps.control.transfer(this.call.callSid, this.deps.shop.transferNumber);
+      this.outcome = outcome;
+    } catch (error) {
+      this.log.error({ err: { name: (error as Error).name } }, 'transfer failed');
+      this.ending = false;
+      this.say(PHRASES.transferFailed(this.deps.shop), NO_TURN);
+    }
+  }
+
+  private untilPlayed(): Promise<void> {
+    let timer: NodeJS.Timeout | undefined;
+    const late = new Promise<void>((resolve) => {
+      timer = setTimeout(resolve, PLAYBACK_WAIT_MAX_MS);
+    });
+    return Promise.race([this.output?.whenIdle() ?? Promise.resolve(), late]).finally(() =>
+      clearTimeout(timer),
+    );
+  }
+
+  private promptSilentCaller(): void {
+    if (this.ending || this.currentTurn || this.output?.isSpeaking()) return;
+    this.say(PHRASES.stillThere, NO_TURN);
+  }
+
+  /** Silences the assistant and drops the running turn, for the call's own announcements. */
+  private cutEverything(): void {
+    if (this.interruption) clearTimeout(this.interruption.timer);
+    this.interruption = undefined;
+    this.deferred = [];
+    this.currentTurn?.abort.abort();
+    this.output?.interrupt();
+  }
+
+  private onOutputIdle(): void {
+    if (this.currentTurn || this.ending || this.stopped) return;
+    if (this.deferred.length > 0) {
+      const text = this.deferred.join(' ');
+      this.deferred = [];
+      this.startTurn(text);
+      return;
+    }
+    if (!this.interruption) this.watchdog?.quiet();
+  }
+
+  /** A line of the assistant's own, into speech, history and transcript. */
+  private say(text: string, turnId: number): void {
+    this.watchdog?.busy();
+    this.output?.say(text, turnId);
+    this.history.add({ role: 'assistant', content: text });
+    this.record('assistant', text);
+  }
+
+  private finishMetrics(turnId: number): void {
+    const record = this.metrics.finish(turnId, this.output?.charsOf(turnId) ?? { generated: 0, played: 0 });
+    if (record) this.log.info({ turn: turnId, latency: record }, 'turn latency');
+  }
+
+  private record(role: 'caller' | 'assistant', text: string): CallRecord['transcript'][number] {
+    const entry = { role, text, at: this.deps.now().toString() };
+    this.transcript.push(entry);
+    return entry;
   }
 
   private recordTool(call: ToolCallRecord): void {
@@ -325,4 +551,11 @@ export class CallSession {
     this.sttSession?.close();
     this.ttsSession?.close();
   }
+}
+
+function textOf(pieces: SpokenPiece[], turnId: number): string {
+  return pieces
+    .filter((p) => p.turnId === turnId)
+    .map((p) => p.text)
+    .join(' ');
 }

@@ -23,6 +23,8 @@ export interface SpeechOutputListener {
   firstAudioSent(turnId: number): void;
   /** The first TTS byte of a turn arrived. */
   firstAudioReceived(turnId: number): void;
+  /** Everything said so far has played (or was dropped). */
+  idle(): void;
 }
 
 const MARK_PREFIX = 'piece-';
@@ -118,6 +120,18 @@ export class SpeechOutput {
     return this.pieces.filter((p) => p.turnId === turnId);
   }
 
+  /** Characters generated for a turn, and how many of them the caller heard. */
+  charsOf(turnId: number): { generated: number; played: number } {
+    let generated = 0;
+    let played = 0;
+    for (const piece of this.pieces) {
+      if (piece.turnId !== turnId) continue;
+      generated += piece.text.length;
+      if (piece.state === 'played') played += piece.text.length;
+    }
+    return { generated, played };
+  }
+
   /** Resolves when everything said so far has played (or was dropped). */
   whenIdle(): Promise<void> {
     if (!this.isSpeaking()) return Promise.resolve();
@@ -140,5 +154,6 @@ export class SpeechOutput {
     const waiters = this.idleWaiters;
     this.idleWaiters = [];
     for (const resolve of waiters) resolve();
+    this.listener.idle();
   }
 }

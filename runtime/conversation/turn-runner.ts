@@ -1,13 +1,14 @@
 /**
  * One assistant turn: stream the model's answer into speech piece by piece, run the tools it
  * asks for (in parallel) with the call's identity, feed the results back, and repeat until the
- * model answers in words or the tool-round budget is spent.
+ * model answers in words, asks to end or transfer the call, or the tool-round budget is spent.
  */
 
 import type { ChatModel, ChatToolCall, ChatToolSpec, ChatUsage } from '../providers/interfaces';
 import { TOOL_NAMES, type ToolName } from '../tools/catalog';
 import type { ToolResult, ToolSession } from '../tools/contract';
 import type { ToolInvoker } from '../tools/invoker';
+import { type CallControlRequest, isCallControlTool, parseCallControl } from './call-control-tools';
 import type { ConversationHistory } from './history';
 import { SentenceSplitter } from './sentence-splitter';
 import type { SpeechOutput } from './speech-output';
@@ -23,8 +24,12 @@ export interface TurnContext {
   /** The call's identity; tools may bind a customer, which later calls then carry. */
   session: ToolSession;
   maxToolRounds: number;
+  /** A tool round slower than this gets one short filler line. */
+  fillerAfterMs: number;
+  nextFiller(): string;
   onFirstToken(): void;
   onToolCall(record: ToolCallRecord): void;
+  onFiller(text: string): void;
 }
 
 export interface ToolCallRecord {
@@ -38,7 +43,9 @@ export interface TurnResult {
   /** Everything the model said this turn, in order (what was generated, not necessarily heard). */
   spoken: string;
   usage: ChatUsage & { llmCalls: number };
-  status: 'answered' | 'aborted' | 'tool_budget_exhausted';
+  status: 'answered' | 'aborted' | 'tool_budget_exhausted' | 'call_control';
+  /** Set with status 'call_control': the model asked to hang up or transfer. */
+  control?: CallControlRequest;
 }
 
 const TOOL_BUDGET_APOLOGY =
@@ -48,9 +55,15 @@ export async function runTurn(context: TurnContext): Promise<TurnResult> {
   const usage = { promptTokens: 0, completionTokens: 0, llmCalls: 0 };
   let spoken = '';
   let firstToken = true;
+  let fillerSaid = false;
   const say = (text: string) => {
     spoken += (spoken ? ' ' : '') + text;
     context.output.say(text, context.turnId);
+  };
+  const tokenArrived = () => {
+    if (!firstToken) return;
+    firstToken = false;
+    context.onFirstToken();
   };
 
   for (let round = 0; round <= context.maxToolRounds; round++) {
@@ -64,10 +77,7 @@ export async function runTurn(context: TurnContext): Promise<TurnResult> {
     )) {
       if (context.signal.aborted) break;
       if (event.type === 'text') {
-        if (firstToken) {
-          firstToken = false;
-          context.onFirstToken();
-        }
+        tokenArrived();
         text += event.delta;
         for (const piece of splitter.push(event.delta)) say(piece);
       } else if (event.type === 'tool_calls') {
@@ -85,10 +95,7 @@ export async function runTurn(context: TurnContext): Promise<TurnResult> {
       context.history.add({ role: 'assistant', content: text });
       return { spoken, usage, status: 'answered' };
     }
-    if (firstToken) {
-      firstToken = false;
-      context.onFirstToken();
-    }
+    tokenArrived();
     context.history.add({
       role: 'assistant',
       content: text || null,
@@ -98,8 +105,33 @@ export async function runTurn(context: TurnContext): Promise<TurnResult> {
         function: { name: call.name, arguments: call.arguments },
       })),
     });
+    const control = calls.find((call) => isCallControlTool(call.name));
+    if (control) {
+      // The call ends or leaves the assistant: other calls of the same response are not run.
+      for (const call of calls) {
+        const content =
+          call === control
+            ? { ok: true }
+            : { ok: false, error: { code: 'NOT_RUN', message: 'Not run: the call is ending.' } };
+        context.history.add({ role: 'tool', tool_call_id: call.id, content: JSON.stringify(content) });
+      }
+      const request = parseCallControl(control.name as CallControlRequest['name'], control.arguments);
+      return { spoken, usage, status: 'call_control', control: request };
+    }
+    // One filler per turn, only when the tools are slow enough for the silence to be noticed.
+    const filler = fillerSaid
+      ? undefined
+      : setTimeout(() => {
+          if (context.signal.aborted) return;
+          fillerSaid = true;
+          const line = context.nextFiller();
+          context.onFiller(line);
+          context.output.say(line, context.turnId);
+        }, context.fillerAfterMs);
     // Tool results are kept even if the caller interrupts meanwhile: the next answer builds on them.
-    const results = await Promise.all(calls.map((call) => executeToolCall(context, call)));
+    const results = await Promise.all(calls.map((call) => executeToolCall(context, call))).finally(() =>
+      clearTimeout(filler),
+    );
     results.forEach((result, i) => {
       context.history.add({ role: 'tool', tool_call_id: calls[i]!.id, content: JSON.stringify(result) });
     });

@@ -6,6 +6,7 @@ import formbody from '@fastify/formbody';
 import websocket from '@fastify/websocket';
 import Fastify, { type FastifyBaseLogger, type FastifyInstance, LogController } from 'fastify';
 import type { Logger } from 'pino';
+import { callControlToolSpecs } from '../conversation/call-control-tools';
 import { TOOL_NAMES } from '../tools/catalog';
 import { toOpenAiTool } from '../tools/define-tool';
 import { TOOL_DEFINITIONS } from '../tools/handlers';
@@ -56,7 +57,10 @@ export async function buildApp(
     return reply.code(registry.isDraining ? 503 : 200).send(body);
   });
 
-  const tools = TOOL_NAMES.map((name) => toOpenAiTool(TOOL_DEFINITIONS[name], config.shop));
+  const tools = [
+    ...TOOL_NAMES.map((name) => toOpenAiTool(TOOL_DEFINITIONS[name], config.shop)),
+    ...callControlToolSpecs(),
+  ];
   registerTwilioWebhooks(app, config, deps, registry);
   registerMediaStreamRoute(app, config, deps, registry, {
     shop: config.shop,
@@ -66,8 +70,13 @@ export async function buildApp(
     tools,
     invoker: deps.invoker,
     calls: deps.calls,
+    control: deps.control,
     now: deps.now,
-    settings: { maxToolRounds: config.maxToolRounds, historyMaxTokens: config.historyMaxTokens },
+    settings: {
+      maxToolRounds: config.maxToolRounds,
+      historyMaxTokens: config.historyMaxTokens,
+      turnTaking: config.turnTaking,
+    },
   });
   return { app, registry };
 }

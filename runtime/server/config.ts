@@ -5,6 +5,7 @@
 import { readFileSync } from 'node:fs';
 import * as z from 'zod';
 import { parseShopConfigJson, type ShopConfig } from '../config/shop-config';
+import type { TurnTakingSettings } from '../conversation/call-session';
 import { TABLE_KEYS, TABLES, type TableNames } from '../data/table-definitions';
 import { TOOL_NAMES, type ToolName } from '../tools/catalog';
 
@@ -44,6 +45,18 @@ const environmentSchema = z
     STT_UTTERANCE_END_MS: z.coerce.number().int().min(1000).max(5000).default(1000),
     MAX_TOOL_ROUNDS: z.coerce.number().int().min(1).max(10).default(4),
     HISTORY_MAX_TOKENS: z.coerce.number().int().min(1000).max(100_000).default(16_000),
+    BARGE_IN_MIN_SPEECH_MS: z.coerce.number().int().min(0).max(3000).default(300),
+    BARGE_IN_MIN_WORDS: z.coerce.number().int().min(1).max(10).default(2),
+    BARGE_IN_RESUME_MS: z.coerce.number().int().min(200).max(10_000).default(2000),
+    FILLER_AFTER_MS: z.coerce.number().int().min(0).max(10_000).default(700),
+    SILENCE_PROMPT_MS: z.coerce.number().int().min(1000).max(120_000).default(8000),
+    /** Overrides the shop's calls.maxCallMinutes (for tests and trials). */
+    MAX_CALL_MS: z.coerce
+      .number()
+      .int()
+      .min(1000)
+      .max(4 * 3600_000)
+      .optional(),
     LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
     ...tableEnv,
   })
@@ -85,6 +98,7 @@ export interface ServerConfig {
     | { invoker: 'local'; vpicBaseUrl?: string };
   maxToolRounds: number;
   historyMaxTokens: number;
+  turnTaking: TurnTakingSettings;
   logLevel: string;
   /** False while the secret still holds placeholders: the server runs, but hands calls to the shop. */
   providersConfigured: boolean;
@@ -177,6 +191,13 @@ export function loadServerConfig(environment: NodeJS.ProcessEnv = process.env): 
         : { invoker: 'local', ...(env.VPIC_BASE_URL ? { vpicBaseUrl: env.VPIC_BASE_URL } : {}) },
     maxToolRounds: env.MAX_TOOL_ROUNDS,
     historyMaxTokens: env.HISTORY_MAX_TOKENS,
+    turnTaking: {
+      bargeIn: { minSpeechMs: env.BARGE_IN_MIN_SPEECH_MS, minWords: env.BARGE_IN_MIN_WORDS },
+      resumeAfterMs: env.BARGE_IN_RESUME_MS,
+      fillerAfterMs: env.FILLER_AFTER_MS,
+      silenceMs: env.SILENCE_PROMPT_MS,
+      maxCallMs: env.MAX_CALL_MS ?? shop.calls.maxCallMinutes * 60_000,
+    },
     logLevel: env.LOG_LEVEL,
     providersConfigured: secrets.every((value) => value !== SECRET_PLACEHOLDER),
   };

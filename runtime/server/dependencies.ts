@@ -1,6 +1,7 @@
 import type { Temporal } from 'temporal-polyfill';
 import type { CallsRepository } from '../data/calls-repo';
 import type { ChatModel, SpeechToText, TextToSpeech } from '../providers/interfaces';
+import type { CallControl } from '../telephony/call-control';
 import type { ToolInvoker } from '../tools/invoker';
 
 /** Everything the server talks to, injected so tests and `npm run dev` can choose the parts. */
@@ -10,5 +11,7 @@ export interface ServerDependencies {
   stt: SpeechToText;
   tts: TextToSpeech;
   model: ChatModel;
+  /** Hang-up and transfer of live calls (Twilio REST). */
+  control: CallControl;
   now: () => Temporal.Instant;
 }

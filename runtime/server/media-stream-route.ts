@@ -152,6 +152,7 @@ class MediaConnection {
           sendMark: (name) => send(outbound.mark(streamSid, name)),
           sendClear: () => send(outbound.clear(streamSid)),
         },
+        closeStream: () => this.socket.close(1000, 'call ended'),
       },
     );
     this.session = session;

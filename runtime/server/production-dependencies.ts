@@ -8,6 +8,7 @@ import { createDeepgramClient } from '../providers/deepgram/deepgram-client';
 import { DeepgramSpeechToText } from '../providers/deepgram/deepgram-stt';
 import { DeepgramTextToSpeech } from '../providers/deepgram/deepgram-tts';
 import { OpenAiChatModel } from '../providers/openai/openai-chat-model';
+import { TwilioCallControl } from '../telephony/call-control';
 import { createToolDependencies } from '../tools/dependencies';
 import { LambdaToolInvoker, LocalToolInvoker, type ToolInvoker } from '../tools/invoker';
 import type { ServerConfig } from './config';
@@ -37,6 +38,7 @@ export function createServerDependencies(config: ServerConfig, logger: Logger): 
     }),
     tts: new DeepgramTextToSpeech(deepgram, config.deepgram.voice),
     model: new OpenAiChatModel({ ...config.openai }),
+    control: new TwilioCallControl({ ...config.twilio, publicBaseUrl: config.publicBaseUrl }),
     now,
   };
 }

@@ -6,7 +6,7 @@ import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import * as z from 'zod';
 import { normalizePhone } from '../domain/phone';
 import { isValidWebhook, mediaStreamUrl, publicUrl } from '../telephony/twilio-signature';
-import { connectStreamTwiml, fallbackTwiml } from '../telephony/twiml';
+import { connectStreamTwiml, fallbackTwiml, transferOutcomeTwiml } from '../telephony/twiml';
 import type { CallRegistry } from './call-registry';
 import type { ServerConfig } from './config';
 import type { ServerDependencies } from './dependencies';
@@ -23,6 +23,11 @@ const statusWebhookSchema = z.object({
   CallSid: z.string().regex(/^CA[0-9a-f]{32}$/i),
   CallStatus: z.string().max(32),
   CallDuration: z.coerce.number().int().min(0).optional(),
+});
+
+const transferStatusSchema = z.object({
+  CallSid: z.string().regex(/^CA[0-9a-f]{32}$/i),
+  DialCallStatus: z.string().max(32).optional(),
 });
 
 const BUSY_MESSAGE =
@@ -95,4 +100,19 @@ export function registerTwilioWebhooks(
     });
     return reply.code(204).send();
   });
+
+  // Where a transfer's <Dial> reports back: only an unanswered transfer gets the fallback message.
+  app.post(
+    '/twilio/transfer-status',
+    { preHandler: signed('/twilio/transfer-status') },
+    async (request, reply) => {
+      const form = transferStatusSchema.safeParse(request.body);
+      if (!form.success) return reply.code(400).type('text/plain').send('unexpected webhook parameters');
+      request.log.info(
+        { callSid: form.data.CallSid, dialCallStatus: form.data.DialCallStatus },
+        'transfer finished',
+      );
+      return reply.type('text/xml').send(transferOutcomeTwiml(form.data.DialCallStatus));
+    },
+  );
 }

@@ -1,8 +1,20 @@
+/** Every TwiML document the server answers with, built with the twilio SDK's VoiceResponse. */
 import twilio from 'twilio';
 
-export function connectStreamTwiml(streamUrl: string, parameters: Record<string, string>): string {
+/** How long the shop's phone rings before the caller hears the fallback. */
+const TRANSFER_RING_SECONDS = 25;
+
+export const TRANSFER_FALLBACK_MESSAGE =
+  "I'm sorry, nobody at the shop could pick up right now. Please call back during opening hours. Goodbye.";
+
+export function connectStreamTwiml(
+  streamUrl: string,
+  parameters: Record<string, string>,
+  options: { action?: string } = {},
+): string {
   const response = new twilio.twiml.VoiceResponse();
-  const stream = response.connect().stream({ url: streamUrl });
+  const connect = response.connect(options.action ? { action: options.action, method: 'POST' } : {});
+  const stream = connect.stream({ url: streamUrl });
   for (const [name, value] of Object.entries(parameters)) stream.parameter({ name, value });
   return response.toString();
 }
@@ -15,8 +27,21 @@ export function fallbackTwiml(message: string, transferNumber: string): string {
   return response.toString();
 }
 
-export function rejectTwiml(): string {
+/**
+ * Dials the shop. Twilio posts the outcome to `action`; only an unanswered transfer gets the
+ * fallback message (a <Say> after <Dial> would also play after a finished conversation).
+ */
+export function transferTwiml(to: string, action: string): string {
   const response = new twilio.twiml.VoiceResponse();
-  response.reject();
+  response.dial({ timeout: TRANSFER_RING_SECONDS, action, method: 'POST' }, to);
+  return response.toString();
+}
+
+/** The answer to the transfer's outcome: apologise when nobody picked up, else just end. */
+export function transferOutcomeTwiml(dialCallStatus: string | undefined): string {
+  const response = new twilio.twiml.VoiceResponse();
+  if (dialCallStatus !== 'completed' && dialCallStatus !== 'answered')
+    response.say(TRANSFER_FALLBACK_MESSAGE);
+  response.hangup();
   return response.toString();
 }

@@ -19,7 +19,11 @@ function setup() {
       sendMark: (name) => twilio.sent.push(`mark:${name}`),
       sendClear: () => twilio.sent.push('clear'),
     },
-    { firstAudioSent: (turn) => firstAudio.push(turn), firstAudioReceived: () => undefined },
+    {
+      firstAudioSent: (turn) => firstAudio.push(turn),
+      firstAudioReceived: () => undefined,
+      idle: () => undefined,
+    },
   );
   return { output, tts, twilio, firstAudio };
 }

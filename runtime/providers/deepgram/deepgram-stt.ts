@@ -42,6 +42,8 @@ export class DeepgramSpeechToText implements SpeechToText {
     } as unknown as Parameters<DeepgramClient['listen']['v1']['connect']>[0]);
     let closing = false;
     let lastSentAt = Date.now();
+    // Declared before the handlers: a refused upgrade fires `close` before the socket ever opens.
+    let keepAlive: NodeJS.Timeout | undefined;
     socket.on('message', (message) => {
       const typed = message as { type?: string };
       if (typed.type === 'Results') {
@@ -68,7 +70,7 @@ export class DeepgramSpeechToText implements SpeechToText {
     socket.connect();
     await socket.waitForOpen();
     // Twilio streams silence too, so this only fires when inbound audio itself stops.
-    const keepAlive = setInterval(() => {
+    keepAlive = setInterval(() => {
       if (Date.now() - lastSentAt >= KEEPALIVE_EVERY_MS && socket.readyState === 1) {
         socket.sendKeepAlive({ type: 'KeepAlive' });
         lastSentAt = Date.now();

@@ -1,0 +1,229 @@
+/**
+ * Behaving on a real phone line: barge-in with the history cut to what was heard, false-alarm
+ * resume, fillers for slow tools, one answer per utterance, apologies instead of dead air.
+ * Asserted on protocol effects (clear, TTS Clear, aborted model stream, the next request's
+ * history), not on wording.
+ */
+import { createServer, type Server } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { vpicBody } from '../domain/vin/fixtures';
+import { type E2e, eventually, startE2e } from './harness';
+import { callTools, lastMessage, lastUserText, latestToolResults, messages, say } from './model-script';
+
+const LONG_ANSWER =
+  'We do oil changes every day of the week except Sunday. ' +
+  'It takes about thirty minutes for most cars. ' +
+  'You can wait in the lounge while we work. ' +
+  'We also check the tire pressure for free.';
+
+describe('barge-in', () => {
+  let e2e: E2e;
+  beforeAll(async () => {
+    e2e = await startE2e({
+      env: { BARGE_IN_RESUME_MS: '1500', BARGE_IN_MIN_SPEECH_MS: '200' },
+      deepgram: { ttsRealtime: true, ttsBytesPerChar: 80 },
+    });
+  });
+  afterAll(async () => e2e?.close());
+
+  it('cuts the assistant off: clear, TTS Clear, queued audio dropped, history cut to what was heard', async () => {
+    e2e.openai.setScript((request) => {
+      if (/oil changes/i.test(lastUserText(request))) return say(LONG_ANSWER, { chunkChars: 12 });
+      return say('Sure, go ahead.');
+    });
+    const call = await e2e.startCall();
+    await call.waitForHeard(/How can I help you today\?/);
+    const tts = e2e.deepgram.tts.at(-1)!;
+    await call.say('Tell me about oil changes.');
+    await call.waitForHeard('except Sunday.', 8000);
+    await call.say('Wait, actually I have a question about tires.');
+    await eventually('clear sent', () => call.clears.length > 0);
+    expect(tts.clears).toBe(1);
+    await call.waitForHeard('Sure, go ahead.', 8000);
+    expect(call.heard()).not.toContain('tire pressure for free');
+
+    const next = e2e.openai.requests.at(-1)!;
+    const assistant = messages(next)
+      .filter((m) => m.role === 'assistant')
+      .at(-1)!;
+    expect(assistant.content).toMatch(/\[interrupted\]$/);
+    expect(assistant.content).not.toContain('free');
+    const heard = call.heard().replace(/\s/g, '');
+    for (const sentence of (assistant.content ?? '').replace(' [interrupted]', '').split(/(?<=\.)\s/)) {
+      expect(heard).toContain(sentence.replace(/\s/g, ''));
+    }
+    expect(lastUserText(next)).toContain('question about tires');
+    const interrupted = e2e.logs.filter((l) => l.msg === 'caller interrupted').at(-1)!;
+    expect(interrupted.reactionMs).toBeLessThan(20);
+    await call.hangup();
+  });
+
+  it('aborts a model stream still in flight when the caller cuts in', async () => {
+    e2e.openai.setScript((request) => {
+      const user = lastUserText(request);
+      if (/Hold on/i.test(user)) return say('Sure, go ahead.');
+      if (/oil changes/i.test(user)) return say(LONG_ANSWER, { chunkChars: 4, interChunkMs: 100 });
+      return say('Okay.');
+    });
+    const call = await e2e.startCall();
+    await call.waitForHeard(/How can I help you today\?/);
+    await call.say('Tell me about oil changes.');
+    await call.waitForHeard('every day', 8000);
+    const answerRequest = e2e.openai.requests.length - 1;
+    await call.say('Hold on a second.');
+    await call.waitForHeard('Sure, go ahead.', 8000);
+    expect(e2e.openai.timeline.find((t) => t.requestIndex === answerRequest)!.doneAt).toBeUndefined();
+    const said = messages(e2e.openai.requests.at(-1)!).filter((m) => m.role === 'assistant');
+    expect(said.some((m) => m.content?.includes('lounge'))).toBe(false);
+    await call.hangup();
+  });
+
+  it('resumes what was not yet said when no words follow the interruption (a false alarm)', async () => {
+    e2e.openai.setScript(() => say(LONG_ANSWER));
+    const call = await e2e.startCall();
+    await call.waitForHeard(/How can I help you today\?/);
+    const before = e2e.openai.requests.length;
+    await call.say('Tell me about oil changes.');
+    await call.waitForHeard('every day of the week', 8000);
+    // Noise with no words in it: loud enough to interrupt, nothing to transcribe.
+    await call.say('', { bytesPerChar: 80 });
+    await eventually('clear sent', () => call.clears.length > 0);
+    await call.waitForHeard('check the tire pressure for free.', 10_000);
+    expect(e2e.openai.requests.slice(before)).toHaveLength(1);
+    await call.hangup();
+  });
+
+  it('treats a barge-in before any audio as more words for the same turn: one answer, regenerated', async () => {
+    e2e.openai.setScript((request) => {
+      const user = lastUserText(request);
+      if (/tomorrow/.test(user)) return say('Got it: an oil change tomorrow.');
+      return say('Got it.', { ttftMs: 1500 });
+    });
+    const call = await e2e.startCall();
+    await call.waitForHeard(/How can I help you today\?/);
+    const before = e2e.openai.requests.length;
+    await call.say('I need an oil change.');
+    await eventually('first request', () => e2e.openai.requests.length > before);
+    await call.say('For tomorrow please.');
+    await call.waitForHeard('Got it: an oil change tomorrow.', 8000);
+    const requests = e2e.openai.requests.slice(before);
+    expect(requests).toHaveLength(2);
+    expect(lastUserText(requests[1]!)).toMatch(/oil change.*tomorrow/i);
+    expect(messages(requests[1]!).filter((m) => m.role === 'user')).toHaveLength(1);
+    expect(call.heard()).not.toMatch(/Got it\.(?!.*tomorrow)/);
+    await call.hangup();
+  });
+});
+
+describe('short sounds over the assistant', () => {
+  let e2e: E2e;
+  beforeAll(async () => {
+    e2e = await startE2e({ env: { BARGE_IN_MIN_SPEECH_MS: '800' }, deepgram: { ttsRealtime: true } });
+  });
+  afterAll(async () => e2e?.close());
+
+  it('does not let an "uh-huh" cut the assistant off, and answers it once the assistant is done', async () => {
+    e2e.openai.setScript((request) => {
+      if (/oil changes/i.test(lastUserText(request))) return say(LONG_ANSWER);
+      return say('Anything else?');
+    });
+    const call = await e2e.startCall();
+    await call.waitForHeard(/How can I help you today\?/);
+    await call.say('Tell me about oil changes.');
+    await call.waitForHeard('every day of the week', 8000);
+    await call.say('uhhuh');
+    await call.waitForHeard('check the tire pressure for free.', 10_000);
+    await call.waitForHeard('Anything else?', 8000);
+    expect(call.clears).toHaveLength(0);
+    await call.hangup();
+  });
+});
+
+describe('slow tools and provider errors', () => {
+  let e2e: E2e;
+  let vpic: Server;
+  beforeAll(async () => {
+    vpic = createServer((_req, res) => {
+      setTimeout(
+        () => res.writeHead(200, { 'content-type': 'application/json' }).end(JSON.stringify(vpicBody())),
+        1000,
+      );
+    });
+    await new Promise<void>((resolve) => vpic.listen(0, '127.0.0.1', resolve));
+    e2e = await startE2e({
+      env: {
+        VPIC_BASE_URL: `http://127.0.0.1:${(vpic.address() as AddressInfo).port}`,
+        FILLER_AFTER_MS: '300',
+      },
+    });
+  });
+  afterAll(async () => {
+    await e2e?.close();
+    vpic.closeAllConnections();
+    await new Promise((resolve) => vpic.close(resolve));
+  });
+
+  it('says one filler while a slow tool runs, then always calls the model again', async () => {
+    e2e.openai.setScript((request) => {
+      if (/VIN/.test(lastUserText(request))) {
+        return callTools({ name: 'decode_vin', arguments: { vin: '1HGCM82633A004352' } });
+      }
+      const decoded = latestToolResults(request).decode_vin;
+      if (decoded) return say(`That is a ${decoded.result.year} ${decoded.result.make}.`);
+      return say('Okay.');
+    });
+    const call = await e2e.startCall();
+    await call.waitForHeard(/How can I help you today\?/);
+    await call.say('My VIN is one H G C M eight two six three three A zero zero four three five two.');
+    await call.waitForHeard(/That is a 2003 Honda\./i, 8000);
+    const heard = call.heard();
+    const fillers = [
+      'Let me check that',
+      'One moment',
+      'Just a second',
+      'Let me take a look',
+      'Bear with me',
+    ];
+    expect(fillers.filter((f) => heard.includes(f))).toHaveLength(1);
+    await call.hangup();
+    const turn = await eventually('the turn record', () =>
+      e2e.logs.find((l) => l.msg === 'turn latency' && l.callSid === call.callSid),
+    );
+    expect((turn.latency as { filler: boolean }).filler).toBe(true);
+  });
+
+  it('apologises aloud when the model fails mid-turn, and never reads the error out', async () => {
+    e2e.openai.setScript((request) =>
+      /hours/.test(lastUserText(request))
+        ? {
+            kind: 'error',
+            status: 400,
+            body: {
+              error: { message: 'SECRET-ERROR-TEXT', type: 'invalid_request_error', param: null, code: null },
+            },
+          }
+        : say('Okay.'),
+    );
+    const call = await e2e.startCall();
+    await call.waitForHeard(/How can I help you today\?/);
+    await call.say('What are your hours?');
+    await call.waitForHeard(/sorry/i, 8000);
+    expect(call.heard()).not.toContain('SECRET-ERROR-TEXT');
+    expect(e2e.rawLogs()).not.toContain('SECRET-ERROR-TEXT');
+    await call.hangup();
+  });
+
+  it('makes one model call per utterance even when Deepgram reports its end twice', async () => {
+    e2e.openai.setScript(() => say('Okay.'));
+    const call = await e2e.startCall();
+    await call.waitForHeard(/How can I help you today\?/);
+    const before = e2e.openai.requests.length;
+    await call.say('Just one question.');
+    await call.waitForHeard('Okay.', 8000);
+    await new Promise((resolve) => setTimeout(resolve, 1500)); // past utterance_end_ms
+    expect(e2e.openai.requests.length - before).toBe(1);
+    expect(lastMessage(e2e.openai.requests.at(-1)!).role).toBe('user');
+    await call.hangup();
+  });
+});
