@@ -57,6 +57,19 @@ describe('barge-in', () => {
     const interrupted = e2e.logs.filter((l) => l.msg === 'caller interrupted').at(-1)!;
     expect(interrupted.reactionMs).toBeLessThan(20);
     await call.hangup();
+    const record = await eventually('the turn record', () =>
+      e2e.logs.find(
+        (l) => l.msg === 'turn latency' && l.callSid === call.callSid && (l.latency as any).interrupted,
+      ),
+    );
+    const latency = record.latency as {
+      playedChars: number;
+      generatedChars: number;
+      interruptionReactionMs: number;
+    };
+    expect(latency.playedChars).toBeGreaterThan(0);
+    expect(latency.playedChars).toBeLessThan(latency.generatedChars);
+    expect(latency.interruptionReactionMs).toBeLessThan(20);
   });
 
   it('aborts a model stream still in flight when the caller cuts in', async () => {
