@@ -23,6 +23,7 @@ import type { ToolInvoker } from '../tools/invoker';
 import { BargeInDetector, type BargeInSettings } from './barge-in';
 import type { CallControlRequest } from './call-control-tools';
 import { CallWatchdog } from './call-watchdog';
+import { ConfirmationGate } from './confirmation-gate';
 import { ConversationHistory } from './history';
 import { fillerRotation, PHRASES } from './phrases';
 import { buildGreeting, buildSystemPrompt, type CallContext } from './prompt';
@@ -96,6 +97,8 @@ export class CallSession {
   private readonly bargeIn: BargeInDetector;
   private readonly nextFiller = fillerRotation();
   private readonly metrics = new TurnMetrics();
+  private readonly gate = new ConfirmationGate();
+  private callerTurns = 0;
   private readonly transcript: CallRecord['transcript'] = [];
   private readonly usage = { promptTokens: 0, completionTokens: 0, llmCalls: 0 };
   private history!: ConversationHistory;
@@ -391,6 +394,7 @@ export class CallSession {
         if (previous && !previous.userAdded) turn.userText = `${previous.userText} ${userText}`.trim();
         const merged = previous && !heardOfPrevious && this.history.appendToLastUser(turn.userText);
         if (!merged) this.history.add({ role: 'user', content: turn.userText });
+        this.callerTurns++;
       }
       turn.userAdded = true;
       await this.executeTurn(turn);
@@ -414,6 +418,10 @@ export class CallSession {
         output: this.output!,
         session: this.session,
         maxToolRounds: this.deps.settings.maxToolRounds,
+        gate: this.gate,
+        callerTurns: this.callerTurns,
+        shop: this.deps.shop,
+        now: this.deps.now,
         fillerAfterMs: this.settings.fillerAfterMs,
         nextFiller: this.nextFiller,
         onFirstToken: () => this.metrics.mark(turn.id, 'firstToken'),

@@ -4,11 +4,14 @@
  * model answers in words, asks to end or transfer the call, or the tool-round budget is spent.
  */
 
+import type { Temporal } from 'temporal-polyfill';
+import type { ShopConfig } from '../config/shop-config';
 import type { ChatModel, ChatToolCall, ChatToolSpec, ChatUsage } from '../providers/interfaces';
 import { TOOL_NAMES, type ToolName } from '../tools/catalog';
 import type { ToolResult, ToolSession } from '../tools/contract';
 import type { ToolInvoker } from '../tools/invoker';
 import { type CallControlRequest, isCallControlTool, parseCallControl } from './call-control-tools';
+import { type AppointmentSummary, type ConfirmationGate, isGatedTool } from './confirmation-gate';
 import type { ConversationHistory } from './history';
 import { SentenceSplitter } from './sentence-splitter';
 import type { SpeechOutput } from './speech-output';
@@ -24,6 +27,12 @@ export interface TurnContext {
   /** The call's identity; tools may bind a customer, which later calls then carry. */
   session: ToolSession;
   maxToolRounds: number;
+  /** Holds bookings, cancellations and reschedules until the caller has said yes. */
+  gate: ConfirmationGate;
+  /** Caller utterances so far: a confirmation must come after the one that follows its summary. */
+  callerTurns: number;
+  shop: ShopConfig;
+  now: () => Temporal.Instant;
   /** A tool round slower than this gets one short filler line. */
   fillerAfterMs: number;
   nextFiller(): string;
@@ -129,9 +138,15 @@ export async function runTurn(context: TurnContext): Promise<TurnResult> {
           context.output.say(line, context.turnId);
         }, context.fillerAfterMs);
     // Tool results are kept even if the caller interrupts meanwhile: the next answer builds on them.
-    const results = await Promise.all(calls.map((call) => executeToolCall(context, call))).finally(() =>
-      clearTimeout(filler),
-    );
+    // Gated calls run one after another, so the per-call limits hold within one response too.
+    let gated: Promise<unknown> = Promise.resolve();
+    const results = await Promise.all(
+      calls.map((call) => {
+        if (!isGatedTool(call.name)) return executeToolCall(context, call);
+        gated = gated.then(() => executeToolCall(context, call));
+        return gated;
+      }),
+    ).finally(() => clearTimeout(filler));
     results.forEach((result, i) => {
       context.history.add({ role: 'tool', tool_call_id: calls[i]!.id, content: JSON.stringify(result) });
     });
@@ -174,14 +189,44 @@ async function executeToolCall(context: TurnContext, call: ChatToolCall): Promis
       error: { code: 'INVALID_ARGUMENT', message: 'The tool arguments must be an object.' },
     });
   }
+  let toolArguments = args as Record<string, unknown>;
+  if (isGatedTool(call.name)) {
+    const decision = await context.gate.check(call.name, toolArguments, {
+      callerTurns: context.callerTurns,
+      shop: context.shop,
+      now: context.now(),
+      upcoming: () => upcomingAppointments(context),
+    });
+    if (decision.action === 'answer') {
+      context.onToolCall({ name: call.name, ok: false, code: decision.result.error.code, durationMs: 0 });
+      return decision.result;
+    }
+    toolArguments = decision.arguments;
+  }
   const sent = { ...context.session };
   const result = await context.invoker.invoke({
     tool: call.name as ToolName,
-    arguments: args as Record<string, unknown>,
+    arguments: toolArguments,
     session: sent,
   });
   // Identity changes only through what a tool reports, never through what the model says; with
   // parallel calls only the one that changed it counts.
   if (result.session.customerId !== sent.customerId) context.session.customerId = result.session.customerId;
+  if (result.ok && isGatedTool(call.name)) context.gate.executed(call.name);
+  if (result.ok && call.name === 'lookup_customer' && toolArguments.phone_number !== undefined) {
+    const customer = (result.result as { customer?: { last_name?: string; phone_ending?: string } }).customer;
+    const own = context.session.callerPhone?.endsWith(customer?.phone_ending ?? '-') ?? false;
+    if (customer?.last_name && !own) context.gate.boundByOtherNumber(customer.last_name);
+  }
   return finish(result);
+}
+
+async function upcomingAppointments(context: TurnContext): Promise<AppointmentSummary[]> {
+  if (!context.session.customerId) return [];
+  const result = await context.invoker.invoke({
+    tool: 'get_upcoming_appointments',
+    arguments: {},
+    session: { ...context.session },
+  });
+  return result.ok ? ((result.result as { appointments?: AppointmentSummary[] }).appointments ?? []) : [];
 }

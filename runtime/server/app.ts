@@ -7,6 +7,7 @@ import websocket from '@fastify/websocket';
 import Fastify, { type FastifyBaseLogger, type FastifyInstance, LogController } from 'fastify';
 import type { Logger } from 'pino';
 import { callControlToolSpecs } from '../conversation/call-control-tools';
+import { ConfirmationGate } from '../conversation/confirmation-gate';
 import { TOOL_NAMES } from '../tools/catalog';
 import { toOpenAiTool } from '../tools/define-tool';
 import { TOOL_DEFINITIONS } from '../tools/handlers';
@@ -56,9 +57,10 @@ export async function buildApp(
     };
     return reply.code(registry.isDraining ? 503 : 200).send(body);
   });
+  (await import('./metrics-route')).registerMetricsRoute(app, registry);
 
   const tools = [
-    ...TOOL_NAMES.map((name) => toOpenAiTool(TOOL_DEFINITIONS[name], config.shop)),
+    ...ConfirmationGate.decorate(TOOL_NAMES.map((name) => toOpenAiTool(TOOL_DEFINITIONS[name], config.shop))),
     ...callControlToolSpecs(),
   ];
   registerTwilioWebhooks(app, config, deps, registry);

@@ -41,15 +41,17 @@ describe('a new caller books an oil change', () => {
           arguments: { first_name: 'Homer', last_name: 'Simpson' },
         });
       }
-      if (/the first one/i.test(user)) {
+      if (/the first one|yes, book it/i.test(user)) {
         const vehicle = toolResultsOf(request, 'add_vehicle').at(-1).result.vehicle;
         const slot = firstSlot(toolResultsOf(request, 'get_available_slots').at(-1).result);
+        const pending = toolResultsOf(request, 'book_appointment').at(-1)?.confirmation;
         return callTools({
           name: 'book_appointment',
           arguments: {
             vehicle_id: vehicle.vehicle_id,
             service_type: 'oil_change',
             start_time: slot.start_time,
+            ...(/yes, book it/i.test(user) ? { confirmation_token: pending.confirmation_token } : {}),
           },
         });
       }
@@ -70,7 +72,10 @@ describe('a new caller books an oil change', () => {
         const slot = firstSlot(results.get_available_slots.result);
         return say(`The first opening is ${slot.spoken}. Does that work?`);
       }
-      if (results.book_appointment) {
+      if (results.book_appointment?.confirmation) {
+        return say(`To confirm: ${results.book_appointment.confirmation.summary} Shall I?`);
+      }
+      if (results.book_appointment?.ok) {
         return say(`You're all set: ${results.book_appointment.result.appointment.spoken}.`);
       }
       return say('Sorry, could you repeat that?');
@@ -81,6 +86,8 @@ describe('a new caller books an oil change', () => {
     await call.say('Hi, this is Homer Simpson, I need an oil change for my car.');
     await call.waitForHeard(/The first opening is .+\.\s?Does that work\?/, 8000);
     await call.say('Yes, the first one please.');
+    await call.waitForHeard(/To confirm: Book oil change on .+\.\s?Shall I\?/, 8000);
+    await call.say('Yes, book it.');
     await call.waitForHeard(/You're all set: .+\./, 8000);
     expect(call.protocolErrors).toEqual([]);
 
@@ -106,6 +113,7 @@ describe('a new caller books an oil change', () => {
       'create_customer ok',
       'add_vehicle ok',
       'get_available_slots ok',
+      'book_appointment CONFIRMATION_REQUIRED',
       'book_appointment ok',
     ]);
   });
@@ -142,13 +150,17 @@ describe('a known caller', () => {
     let prompt = '';
     e2e.openai.setScript((request) => {
       prompt = systemPrompt(request);
-      if (/move my inspection/i.test(lastUserText(request))) {
+      const user = lastUserText(request);
+      if (/move my inspection|please do/i.test(user)) {
+        const pending = toolResultsOf(request, 'reschedule_appointment').at(-1)?.confirmation;
+        const token = /please do/i.test(user) ? { confirmation_token: pending.confirmation_token } : {};
         return callTools({
           name: 'reschedule_appointment',
-          arguments: { appointment_id: appointmentId, new_start_time: newStart },
+          arguments: { appointment_id: appointmentId, new_start_time: newStart, ...token },
         });
       }
       const moved = latestToolResults(request).reschedule_appointment;
+      if (moved?.confirmation) return say(`${moved.confirmation.summary} Okay?`);
       if (moved)
         return say(moved.ok ? `Done, it is now ${moved.result.appointment.spoken}.` : 'That did not work.');
       return say('Okay.');
@@ -157,6 +169,8 @@ describe('a known caller', () => {
     const call = await e2e.startCall({ from: phone });
     await call.waitForHeard(/Hi Marge, thanks for calling/);
     await call.say('Can you move my inspection to later that day?');
+    await call.waitForHeard(/Move the inspection .+ to .+\.\s?Okay\?/, 8000);
+    await call.say('Yes please do.');
     await call.waitForHeard(/Done, it is now .+\./, 8000);
     expect(prompt).toContain('known customer, Marge');
     expect(prompt).toContain(appointmentId);
