@@ -85,5 +85,35 @@ export class Reminders extends Construct {
     this.role.addToPolicy(
       new PolicyStatement({ actions: ['sqs:SendMessage'], resources: [this.deadLetterQueue.queueArn] }),
     );
+
+    // The dialer creates the single retry of an unanswered reminder (a schedule that targets itself;
+    // it takes its own ARN from the invocation context, as its environment cannot reference it).
+    this.dialer.addEnvironment('REMINDER_SCHEDULE_GROUP', this.group.scheduleGroupName);
+    this.dialer.addEnvironment('REMINDER_ROLE_ARN', this.role.roleArn);
+    this.dialer.addEnvironment('REMINDER_DLQ_ARN', this.deadLetterQueue.queueArn);
+    this.grantScheduling(this.dialer, { delete: false });
+  }
+
+  /**
+   * Lets `fn` create and replace (and optionally delete) schedules in the reminder group, passing the
+   * scheduler role to EventBridge Scheduler only. Schedule names are made at runtime (one per
+   * appointment), so the resource is the group's schedule ARN prefix.
+   */
+  grantScheduling(fn: NodejsFunction, options: { delete: boolean }): void {
+    this.group.grants.writeSchedules(fn);
+    if (options.delete) this.group.grants.deleteSchedules(fn);
+    // writeSchedules has no iam:PassRole; creating a schedule passes the scheduler role to the service.
+    fn.addToRolePolicy(
+      new PolicyStatement({
+        actions: ['iam:PassRole'],
+        resources: [this.role.roleArn],
+        conditions: { StringEquals: { 'iam:PassedToService': 'scheduler.amazonaws.com' } },
+      }),
+    );
+    acknowledgeWildcardResource(
+      fn.role!,
+      `arn:${fn.stack.partition}:scheduler:${fn.stack.region}:${fn.stack.account}:schedule/${this.group.scheduleGroupName}/*`,
+      'Creates and deletes one reminder schedule per appointment; names are generated at runtime, confined to the reminder group.',
+    );
   }
 }

@@ -1,4 +1,3 @@
-import { PolicyStatement } from 'aws-cdk-lib/aws-iam';
 import type { NodejsFunction } from 'aws-cdk-lib/aws-lambda-nodejs';
 import { Construct } from 'constructs';
 import type { ShopConfig } from '../../runtime/config/shop-config';
@@ -80,20 +79,6 @@ export class Tools extends Construct {
   }
 
   private grantReminderScheduling(fn: NodejsFunction, reminders: Reminders): void {
-    reminders.group.grants.writeSchedules(fn);
-    reminders.group.grants.deleteSchedules(fn);
-    // writeSchedules has no iam:PassRole; creating a schedule passes the scheduler role to the service.
-    fn.addToRolePolicy(
-      new PolicyStatement({
-        actions: ['iam:PassRole'],
-        resources: [reminders.role.roleArn],
-        conditions: { StringEquals: { 'iam:PassedToService': 'scheduler.amazonaws.com' } },
-      }),
-    );
-    acknowledgeWildcardResource(
-      fn.role!,
-      `arn:${fn.stack.partition}:scheduler:${fn.stack.region}:${fn.stack.account}:schedule/${reminders.group.scheduleGroupName}/*`,
-      'Creates and deletes one reminder schedule per appointment; names are generated at runtime, confined to the reminder group.',
-    );
+    reminders.grantScheduling(fn, { delete: true });
   }
 }

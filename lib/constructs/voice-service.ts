@@ -268,8 +268,16 @@ export class VoiceService extends Construct {
     toolFunctions: Record<ToolName, IFunction>,
   ) {
     const taskRole = this.taskDefinition.taskRole;
-    // The server writes call records; everything else goes through the tool Lambdas.
+    // The server writes call records; everything else goes through the tool Lambdas, except the
+    // outcome of a reminder call, which its status webhook writes onto the appointment
+    // (runtime/reminders/call-outcome.ts: one GetItem, one conditional UpdateItem).
     storage.tables.calls.grantReadWriteData(taskRole);
+    taskRole.addToPrincipalPolicy(
+      new PolicyStatement({
+        actions: ['dynamodb:GetItem', 'dynamodb:UpdateItem'],
+        resources: [storage.tables.appointments.tableArn],
+      }),
+    );
     // Unqualified ARNs only (grantInvoke would add `:*` for every version and alias).
     taskRole.addToPrincipalPolicy(
       new PolicyStatement({

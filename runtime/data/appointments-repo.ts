@@ -1,4 +1,5 @@
-import { type DynamoDBDocumentClient, GetCommand, QueryCommand } from '@aws-sdk/lib-dynamodb';
+import { ConditionalCheckFailedException } from '@aws-sdk/client-dynamodb';
+import { type DynamoDBDocumentClient, GetCommand, QueryCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
 import { keys, parseSlotLockSortKey } from './keys';
 import type { Appointment } from './records';
 import type { TableNames } from './table-definitions';
@@ -172,6 +173,34 @@ export class AppointmentsRepository {
     });
     if (outcome.committed) return 'done';
     return 'stale';
+  }
+
+  /**
+   * Records the customer's confirmation. No version bump: confirming changes neither time nor
+   * capacity, and the pending reminder schedule (made for this version) must stay valid.
+   */
+  async confirm(appointmentId: string, customerId: string, callSid: string, now: string): Promise<boolean> {
+    try {
+      await this.db.send(
+        new UpdateCommand({
+          TableName: this.tables.appointments,
+          Key: keys.appointment(appointmentId),
+          UpdateExpression: 'SET confirmedAt = :now, confirmedByCallSid = :callSid, updatedAt = :now',
+          ConditionExpression: 'customerId = :customerId AND #status = :booked',
+          ExpressionAttributeNames: { '#status': 'status' },
+          ExpressionAttributeValues: {
+            ':now': now,
+            ':callSid': callSid,
+            ':customerId': customerId,
+            ':booked': 'booked',
+          },
+        }),
+      );
+      return true;
+    } catch (error) {
+      if (error instanceof ConditionalCheckFailedException) return false;
+      throw error;
+    }
   }
 
   private putLock(appointment: Appointment, sliceUtc: string) {

@@ -88,18 +88,26 @@ export class CustomersRepository {
     }
   }
 
-  async setReminderPreference(customerId: string, consent: boolean, now: string): Promise<void> {
+  /**
+   * Records the customer's answer about automated reminder calls, with the call it was given in
+   * (CMP-02). Consent clears an earlier opt-out; a refusal or opt-out wins over earlier consent.
+   */
+  async setReminderPreference(
+    customerId: string,
+    consent: boolean,
+    now: string,
+    evidence: { callSid?: string } = {},
+  ): Promise<void> {
+    const callSid = evidence.callSid ? { ':callSid': evidence.callSid } : {};
     await this.db.send(
       new UpdateCommand({
         TableName: this.tableName,
         Key: keys.customer(customerId),
         ConditionExpression: 'attribute_exists(pk)',
         UpdateExpression: consent
-          ? 'SET reminderConsent = :true, reminderConsentAt = :now, remindersOptedOut = :false, updatedAt = :now'
-          : 'SET remindersOptedOut = :true, updatedAt = :now',
-        ExpressionAttributeValues: consent
-          ? { ':true': true, ':false': false, ':now': now }
-          : { ':true': true, ':now': now },
+          ? `SET reminderConsent = :true, reminderConsentAt = :now, remindersOptedOut = :false, updatedAt = :now${evidence.callSid ? ', reminderConsentCallSid = :callSid' : ''} REMOVE remindersOptedOutAt`
+          : `SET reminderConsent = :false, remindersOptedOut = :true, remindersOptedOutAt = :now, updatedAt = :now${evidence.callSid ? ', reminderConsentCallSid = :callSid' : ''}`,
+        ExpressionAttributeValues: { ':true': true, ':false': false, ':now': now, ...callSid },
       }),
     );
   }

@@ -10,8 +10,11 @@ export interface Customer {
   /** The customer agreed to automated reminder calls (asked while booking). */
   reminderConsent: boolean;
   reminderConsentAt?: string;
-  /** The customer asked for no more reminder calls; wins over consent. */
+  /** The call in which consent was given or refused (CMP-02 evidence). */
+  reminderConsentCallSid?: string;
+  /** The customer asked for no more reminder calls (or declined them); wins over consent. */
   remindersOptedOut: boolean;
+  remindersOptedOutAt?: string;
   createdAt: string;
   updatedAt: string;
 }
@@ -28,6 +31,21 @@ export interface Vehicle {
 }
 
 export type AppointmentStatus = 'booked' | 'cancelled';
+
+/**
+ * Where the reminder call of an appointment stands. Absent = not attempted yet. 'dialing' is the
+ * claim taken before calling Twilio; 'called' = Twilio accepted the call; 'retry_scheduled' = the
+ * first attempt went unanswered and the single retry is pending; the rest are final.
+ */
+export type ReminderStatus =
+  | 'dialing'
+  | 'called'
+  | 'retry_scheduled'
+  | 'reminded'
+  | 'no_answer'
+  | 'busy'
+  | 'failed'
+  | 'skipped_outside_window';
 
 export interface Appointment {
   appointmentId: string;
@@ -51,6 +69,18 @@ export interface Appointment {
   version: number;
   notes?: string;
   cancelReason?: string;
+  /** Set when the customer confirmed the appointment (on a reminder call). */
+  confirmedAt?: string;
+  confirmedByCallSid?: string;
+  /** The reminder call's state; cleared when the appointment moves (the new time gets a fresh reminder). */
+  reminderStatus?: ReminderStatus;
+  reminderAttempt?: 1 | 2;
+  reminderClaimedAt?: string;
+  reminderCallSid?: string;
+  reminderAnsweredBy?: string;
+  /** When the single retry is scheduled for, if one was created while dialing the first attempt. */
+  reminderRetryAt?: string;
+  reminderUpdatedAt?: string;
   createdByCallSid: string;
   createdAt: string;
   updatedAt: string;

@@ -39,7 +39,8 @@ export const TOOL_CATALOG = {
     usesInternet: false,
   },
   book_appointment: {
-    tables: { customers: 'read', vehicles: 'read', appointments: 'readwrite', slots: 'readwrite' },
+    // Writes the customer's reminder-call consent given while booking.
+    tables: { customers: 'readwrite', vehicles: 'read', appointments: 'readwrite', slots: 'readwrite' },
     managesReminders: true,
     usesInternet: false,
   },
@@ -62,6 +63,16 @@ export const TOOL_CATALOG = {
     tables: {},
     managesReminders: false,
     usesInternet: true,
+  },
+  confirm_appointment: {
+    tables: { appointments: 'readwrite' },
+    managesReminders: false,
+    usesInternet: false,
+  },
+  opt_out_of_reminders: {
+    tables: { customers: 'readwrite', appointments: 'read' },
+    managesReminders: true,
+    usesInternet: false,
   },
 } as const satisfies Record<string, ToolInfrastructure>;
 

@@ -2,12 +2,15 @@
  * A tool is one zod schema plus one function. The schema yields both the JSON Schema the model
  * is shown and the validation of the arguments the model sends back (one source of truth).
  */
+import type { Logger } from 'pino';
 import type { Temporal } from 'temporal-polyfill';
 import * as z from 'zod';
 import type { ShopConfig } from '../config/shop-config';
 import type { AppointmentsRepository } from '../data/appointments-repo';
 import type { CustomersRepository } from '../data/customers-repo';
 import type { VehiclesRepository } from '../data/vehicles-repo';
+import type { MetricSink } from '../observability/metrics';
+import type { ReminderScheduler } from '../reminders/reminder-scheduler';
 import type { ToolName } from './catalog';
 import type { ToolSession } from './contract';
 
@@ -23,6 +26,11 @@ export interface ToolDependencies {
   appointments: AppointmentsRepository;
   now: () => Temporal.Instant;
   vin: VinDecoderOptions;
+  /** Reminder schedules (EventBridge Scheduler in AWS, a no-op without configuration). */
+  reminders: ReminderScheduler;
+  metrics: MetricSink;
+  /** For failures a tool survives (a reminder schedule that could not be written); ids only. */
+  logger?: Pick<Logger, 'warn' | 'error'>;
 }
 
 export interface ToolContext {

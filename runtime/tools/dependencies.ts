@@ -1,10 +1,13 @@
 import type { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
+import type { Logger } from 'pino';
 import { Temporal } from 'temporal-polyfill';
 import type { ShopConfig } from '../config/shop-config';
 import { AppointmentsRepository } from '../data/appointments-repo';
 import { CustomersRepository } from '../data/customers-repo';
 import type { TableNames } from '../data/table-definitions';
 import { VehiclesRepository } from '../data/vehicles-repo';
+import { EmfMetricSink, type MetricSink } from '../observability/metrics';
+import { type ReminderScheduler, reminderSchedulerFromEnv } from '../reminders/reminder-scheduler';
 import type { ToolDependencies, VinDecoderOptions } from './define-tool';
 
 export interface ToolDependencyOptions {
@@ -14,6 +17,11 @@ export interface ToolDependencyOptions {
   vin?: VinDecoderOptions;
   /** Injected in tests to pin "now"; production reads the real clock. */
   now?: () => Temporal.Instant;
+  /** Default: from the REMINDER_* environment (a no-op scheduler when unset, as in local dev). */
+  reminders?: ReminderScheduler;
+  /** Default: CloudWatch EMF lines on stdout. */
+  metrics?: MetricSink;
+  logger?: Pick<Logger, 'warn' | 'error'>;
 }
 
 export function createToolDependencies(options: ToolDependencyOptions): ToolDependencies {
@@ -24,5 +32,8 @@ export function createToolDependencies(options: ToolDependencyOptions): ToolDepe
     appointments: new AppointmentsRepository(options.db, options.tables),
     now: options.now ?? (() => Temporal.Now.instant()),
     vin: options.vin ?? {},
+    reminders: options.reminders ?? reminderSchedulerFromEnv(process.env, { logger: options.logger }),
+    metrics: options.metrics ?? new EmfMetricSink(),
+    ...(options.logger ? { logger: options.logger } : {}),
   };
 }

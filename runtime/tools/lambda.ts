@@ -7,6 +7,7 @@ import { parseShopConfigJson } from '../config/shop-config';
 import { createDocumentClient } from '../data/dynamo-client';
 import { TABLE_KEYS, TABLES, type TableNames } from '../data/table-definitions';
 import { createLogger } from '../observability/logger';
+import { NoopReminderScheduler, reminderSchedulerFromEnv } from '../reminders/reminder-scheduler';
 import { SHOP_CONFIG_ENV, TOOL_CATALOG, TOOL_NAME_ENV, TOOL_NAMES, type ToolName } from './catalog';
 import type { ToolResult } from './contract';
 import { createToolDependencies } from './dependencies';
@@ -50,6 +51,11 @@ const deps = createToolDependencies({
   shop: environment.shop,
   db: createDocumentClient(),
   tables: environment.tables,
+  logger,
+  // Only the tools that manage reminders are given (and granted) the Scheduler.
+  reminders: TOOL_CATALOG[environment.toolName].managesReminders
+    ? reminderSchedulerFromEnv(process.env, { logger })
+    : new NoopReminderScheduler(),
   vin: {
     ...(environment.vpicBaseUrl ? { vpicBaseUrl: environment.vpicBaseUrl } : {}),
     ...(environment.vpicTimeoutMs ? { timeoutMs: environment.vpicTimeoutMs } : {}),

@@ -71,6 +71,31 @@ describe('reminders', () => {
     expect(variables.PITCREW_SECRET_ARN).toEqual({ Ref: secret.logicalId });
   });
 
+  it('lets the dialer create (not delete) its retry schedules in the group, passing only the scheduler role', () => {
+    const statements = statementsOfRole(template, 'RemindersDialerRole');
+    const scheduler = statements.filter((s) => actionsOf(s).some((a) => a.startsWith('scheduler:')));
+    expect(scheduler.flatMap(actionsOf).sort()).toEqual([
+      'scheduler:CreateSchedule',
+      'scheduler:UpdateSchedule',
+    ]);
+    expect(JSON.stringify(scheduler.flatMap(resourcesOfStatement))).toContain(
+      ':schedule/pitcrew-example-reminders/*',
+    );
+    const passRole = statements.filter((s) => actionsOf(s).includes('iam:PassRole'));
+    expect(passRole).toHaveLength(1);
+    const role = resourceNamed(template, 'AWS::IAM::Role', 'RemindersSchedulerRole').logicalId;
+    expect(passRole[0]!.Resource).toEqual({ 'Fn::GetAtt': [role, 'Arn'] });
+    expect(passRole[0]!.Condition).toEqual({
+      StringEquals: { 'iam:PassedToService': 'scheduler.amazonaws.com' },
+    });
+    const variables = dialer().Properties.Environment.Variables;
+    expect(variables.REMINDER_ROLE_ARN).toEqual({ 'Fn::GetAtt': [role, 'Arn'] });
+    expect(variables.REMINDER_DLQ_ARN).toEqual({ 'Fn::GetAtt': [queue().logicalId, 'Arn'] });
+    expect(variables.REMINDER_SCHEDULE_GROUP).toBeDefined();
+    // Its own ARN comes from the invocation context: referencing it here would be a circular dependency.
+    expect(variables.REMINDER_TARGET_ARN).toBeUndefined();
+  });
+
   it('lets the dialer write appointments, read customers and read the secret, nothing more', () => {
     const statements = statementsOfRole(template, 'RemindersDialerRole');
     const table = (id: string) =>

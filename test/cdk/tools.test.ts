@@ -147,6 +147,24 @@ describe('tool Lambdas', () => {
     expect(JSON.stringify(statements)).not.toContain(tableIds.customers);
   });
 
+  it('lets exactly the booking tools and opt_out_of_reminders manage schedules, and book_appointment store consent', () => {
+    expect(TOOL_NAMES.filter((name) => TOOL_CATALOG[name].managesReminders).sort()).toEqual([
+      'book_appointment',
+      'cancel_appointment',
+      'opt_out_of_reminders',
+      'reschedule_appointment',
+    ]);
+    expect(TOOL_CATALOG.book_appointment.tables.customers).toBe('readwrite');
+    expect(TOOL_CATALOG.confirm_appointment.tables).toEqual({ appointments: 'readwrite' });
+    expect(TOOL_CATALOG.opt_out_of_reminders.tables).toEqual({
+      customers: 'readwrite',
+      appointments: 'read',
+    });
+    for (const name of ['confirm_appointment', 'opt_out_of_reminders']) {
+      resourceNamed(template, 'AWS::Lambda::Function', `Tools${pascalCase(name)}`);
+    }
+  });
+
   it('gives decode_vin nothing but its own logs', () => {
     const statements = statementsOfRole(template, 'ToolsDecodeVinRole');
     expect(statements.flatMap(actionsOf).sort()).toEqual(['logs:CreateLogStream', 'logs:PutLogEvents']);

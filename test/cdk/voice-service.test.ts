@@ -200,7 +200,7 @@ describe('voice service', () => {
     });
   });
 
-  it('lets the task role invoke exactly the tool functions and use the calls table', () => {
+  it('lets the task role invoke exactly the tool functions, use the calls table and record reminder outcomes', () => {
     const statements = statementsOfRole(template, 'VoiceTaskDefinitionTaskRole');
     const invoke = statements.filter((s) => actionsOf(s).includes('lambda:InvokeFunction'));
     expect(invoke).toHaveLength(1);
@@ -211,9 +211,20 @@ describe('voice service', () => {
       expect(invoked).toContainEqual({ 'Fn::GetAtt': [logicalId, 'Arn'] });
     }
     const calls = resourceNamed(template, 'AWS::DynamoDB::GlobalTable', 'StorageCalls').logicalId;
+    const appointments = resourceNamed(
+      template,
+      'AWS::DynamoDB::GlobalTable',
+      'StorageAppointments',
+    ).logicalId;
     const dynamo = statements.filter((s) => actionsOf(s).some((a) => a.startsWith('dynamodb:')));
-    expect(dynamo.flatMap(resourcesOfStatement)).toEqual([{ 'Fn::GetAtt': [calls, 'Arn'] }]);
-    expect(dynamo.flatMap(actionsOf)).toContain('dynamodb:PutItem');
+    expect(dynamo.flatMap(resourcesOfStatement)).toEqual([
+      { 'Fn::GetAtt': [calls, 'Arn'] },
+      { 'Fn::GetAtt': [appointments, 'Arn'] },
+    ]);
+    expect(dynamo[0]!.Action).toContain('dynamodb:PutItem');
+    // The reminder-call status webhook: read the appointment and update its reminder state, no more.
+    expect(actionsOf(dynamo[1]!)).toEqual(['dynamodb:GetItem', 'dynamodb:UpdateItem']);
+    expect(statements.flatMap(actionsOf).filter((a) => a.startsWith('scheduler:'))).toEqual([]);
   });
 
   it('lets tasks protect themselves from scale-in, in their own cluster only', () => {

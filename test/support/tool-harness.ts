@@ -1,6 +1,8 @@
 import { readFileSync } from 'node:fs';
 import { Temporal } from 'temporal-polyfill';
 import { parseShopConfigJson, type ShopConfig } from '../../runtime/config/shop-config';
+import { MemoryMetricSink } from '../../runtime/observability/metrics';
+import { NoopReminderScheduler, type ReminderScheduler } from '../../runtime/reminders/reminder-scheduler';
 import type { ToolName } from '../../runtime/tools/catalog';
 import type { ToolResult, ToolSession } from '../../runtime/tools/contract';
 import type { ToolDependencies } from '../../runtime/tools/define-tool';
@@ -18,6 +20,7 @@ export function exampleShop(overrides: Partial<ShopConfig> = {}): ShopConfig {
 
 export interface ToolHarness extends TestTables {
   deps: ToolDependencies;
+  metrics: MemoryMetricSink;
   shop: ShopConfig;
   setNow(iso: string): void;
   /** Calls a tool as the voice server would, carrying the session's customer binding along. */
@@ -31,21 +34,26 @@ export function chicago(local: string): Temporal.Instant {
 }
 
 export async function createToolHarness(
-  options: { now?: string; shop?: ShopConfig; vpicBaseUrl?: string } = {},
+  options: { now?: string; shop?: ShopConfig; vpicBaseUrl?: string; reminders?: ReminderScheduler } = {},
 ): Promise<ToolHarness> {
   const tables = await createTestTables('tools');
   const shop = options.shop ?? exampleShop();
   let now = chicago(options.now ?? '2026-12-01T10:00');
+  const metrics = new MemoryMetricSink();
   const deps = createToolDependencies({
     shop,
     db: tables.db,
     tables: tables.tables,
     now: () => now,
     vin: options.vpicBaseUrl ? { vpicBaseUrl: options.vpicBaseUrl, timeoutMs: 500 } : {},
+    // Tests never read the developer's REMINDER_* environment: a no-op unless a test brings a scheduler.
+    reminders: options.reminders ?? new NoopReminderScheduler(),
+    metrics,
   });
   return {
     ...tables,
     deps,
+    metrics,
     shop,
     setNow: (local) => {
       now = chicago(local);

@@ -19,12 +19,15 @@ import { TOOL_NAMES, type ToolName } from '../../runtime/tools/catalog';
 import type { ToolResult } from '../../runtime/tools/contract';
 import { LambdaToolInvoker } from '../../runtime/tools/invoker';
 import { exampleShop, synthShop } from '../cdk/synth';
+import { type SchedulerFake, startSchedulerFake } from '../fakes/scheduler-fake';
+import { startTwilioFake, type TwilioFake } from '../fakes/twilio-fake';
 import { createTestTables, LOCAL_CREDENTIALS, LOCAL_REGION, type TestTables } from '../support/dynamo';
 
 const run = promisify(execFile);
 // Inside the repository so the bundles resolve the AWS SDK the Lambda runtime would provide.
 const OUT = join(REPO_ROOT, 'node_modules', '.cache', `pitcrew-bundles-${process.pid}`);
 const MAX_BUNDLE_BYTES = 500 * 1024;
+const RESULT_MARK = '@@handler-result@@';
 
 interface BundledFunction {
   functionName: string;
@@ -33,7 +36,17 @@ interface BundledFunction {
 }
 
 let functions: Map<ToolName, BundledFunction>;
+let dialerFunction: BundledFunction;
 let tables: TestTables;
+let scheduler: SchedulerFake;
+let twilioFake: TwilioFake;
+
+// What the stack passes as references (resolved at deploy), replaced by local stand-ins.
+const REMINDER_ENV = {
+  REMINDER_TARGET_ARN: 'arn:aws:lambda:us-east-1:123456789012:function:pitcrew-example-dialer',
+  REMINDER_ROLE_ARN: 'arn:aws:iam::123456789012:role/pitcrew-example-scheduler',
+  REMINDER_DLQ_ARN: 'arn:aws:sqs:us-east-1:123456789012:pitcrew-example-reminders-dlq',
+};
 
 beforeAll(async () => {
   mkdirSync(OUT, { recursive: true });
@@ -46,27 +59,37 @@ beforeAll(async () => {
     if (resource.Type !== 'AWS::Lambda::Function') continue;
     const environment = resource.Properties.Environment?.Variables ?? {};
     const tool = environment.TOOL_NAME as ToolName | undefined;
-    if (!tool) continue;
-    functions.set(tool, {
+    const bundled = {
       functionName: logicalId,
       // The code asset's S3 key is "<hash>.zip"; the assembly holds it unzipped as asset.<hash>/.
       bundle: join(OUT, `asset.${String(resource.Properties.Code.S3Key).replace(/\.zip$/, '')}`, 'index.mjs'),
       environment,
-    });
+    };
+    if (tool) functions.set(tool, bundled);
+    else if (logicalId.startsWith('RemindersDialer')) dialerFunction = bundled;
   }
   tables = await createTestTables('bundles');
+  [scheduler, twilioFake] = await Promise.all([startSchedulerFake(), startTwilioFake()]);
 }, 120_000);
 
-afterAll(() => rmSync(OUT, { recursive: true, force: true }));
+afterAll(async () => {
+  rmSync(OUT, { recursive: true, force: true });
+  await Promise.all([scheduler?.close(), twilioFake?.close()]);
+});
 
 /** Runs one bundled handler once, in a fresh process (a cold start), and returns its result. */
-async function invokeBundle(tool: ToolName, event: unknown): Promise<unknown> {
-  const fn = functions.get(tool)!;
+async function invokeBundle(
+  tool: ToolName | 'dialer',
+  event: unknown,
+  extraEnv: Record<string, string> = {},
+): Promise<unknown> {
+  const fn = tool === 'dialer' ? dialerFunction : functions.get(tool)!;
   // Literal values from the template; references (table names) resolved to the local tables.
   const literal = Object.fromEntries(Object.entries(fn.environment).filter(([, v]) => typeof v === 'string'));
   const script =
-    'const m = await import(process.argv[1]); const r = await m.handler(JSON.parse(process.argv[2]));' +
-    'process.stdout.write(JSON.stringify(r));';
+    'const m = await import(process.argv[1]); const r = await m.handler(JSON.parse(process.argv[2]),' +
+    ' { invokedFunctionArn: process.env.REMINDER_TARGET_ARN + ":live" });' +
+    `process.stdout.write('\\n${RESULT_MARK}' + JSON.stringify(r) + '\\n');`;
   const { stdout } = await run(
     process.execPath,
     ['--input-type=module', '-e', script, fn.bundle, JSON.stringify(event)],
@@ -78,6 +101,10 @@ async function invokeBundle(tool: ToolName, event: unknown): Promise<unknown> {
         // Never the internet: the vPIC URL from the template is replaced by a closed local port.
         VPIC_BASE_URL: 'http://127.0.0.1:9',
         AWS_ENDPOINT_URL_DYNAMODB: tables.endpoint,
+        // Only functions the stack gives a schedule group get the (referenced) rest of the settings.
+        ...(fn.environment.REMINDER_SCHEDULE_GROUP ? REMINDER_ENV : {}),
+        AWS_ENDPOINT_URL_SCHEDULER: scheduler.endpoint,
+        ...extraEnv,
         AWS_REGION: LOCAL_REGION,
         AWS_ACCESS_KEY_ID: LOCAL_CREDENTIALS.accessKeyId,
         AWS_SECRET_ACCESS_KEY: LOCAL_CREDENTIALS.secretAccessKey,
@@ -85,7 +112,10 @@ async function invokeBundle(tool: ToolName, event: unknown): Promise<unknown> {
       },
     },
   );
-  return JSON.parse(stdout);
+  // Logs and metric lines (pino, EMF) go to stdout too, and pino may flush after the result.
+  const line = stdout.split('\n').find((l) => l.startsWith(RESULT_MARK));
+  if (!line) throw new Error(`no result from ${tool}:\n${stdout}`);
+  return JSON.parse(line.slice(RESULT_MARK.length));
 }
 
 describe('synthesized tool Lambda bundles', () => {
@@ -132,20 +162,67 @@ describe('synthesized tool Lambda bundles', () => {
       vehicle_id: vehicleId,
       service_type: 'oil_change',
       start_time: start,
+      reminder_call_consent: true,
     });
-    expect(booked).toMatchObject({ ok: true, result: { booked: true } });
+    expect(booked).toMatchObject({ ok: true, result: { booked: true, reminder_call: { scheduled: true } } });
     const id = (booked as any).result.appointment.appointment_id;
+    const group = String(functions.get('book_appointment')!.environment.REMINDER_SCHEDULE_GROUP);
+    expect(scheduler.get(`rem-${id}`, group)?.Target).toMatchObject({
+      Arn: REMINDER_ENV.REMINDER_TARGET_ARN,
+      RoleArn: REMINDER_ENV.REMINDER_ROLE_ARN,
+      DeadLetterConfig: { Arn: REMINDER_ENV.REMINDER_DLQ_ARN },
+    });
     expect(await call('get_upcoming_appointments', {})).toMatchObject({
       ok: true,
       result: { appointments: [{ appointment_id: id }] },
     });
+    expect(await call('confirm_appointment', { appointment_id: id })).toMatchObject({
+      ok: true,
+      result: { confirmed: true },
+    });
     expect(
       await call('reschedule_appointment', { appointment_id: id, new_start_time: `${date}T10:00` }),
-    ).toMatchObject({ ok: true });
+    ).toMatchObject({ ok: true, result: { reminder_call: { scheduled: true } } });
+    expect(JSON.parse(scheduler.get(`rem-${id}`, group)!.Target.Input)).toEqual({
+      appointmentId: id,
+      version: 2,
+      attempt: 1,
+    });
+
+    // The bundled dialer, as the schedule would invoke it. Its shop zone is picked so that "now" is
+    // midday there, inside the calling window whatever time the test runs at.
+    const utcHour = new Date().getUTCHours();
+    const offset = utcHour - 12;
+    const dialerShop = { ...exampleShop(), timeZone: `Etc/GMT${offset >= 0 ? '+' : '-'}${Math.abs(offset)}` };
+    const dialed = (await invokeBundle(
+      'dialer',
+      { appointmentId: id, version: 2 },
+      {
+        SHOP_CONFIG: JSON.stringify(dialerShop),
+        PUBLIC_BASE_URL: 'https://voice.example.com',
+        TWILIO_ACCOUNT_SID: twilioFake.accountSid,
+        TWILIO_AUTH_TOKEN: twilioFake.authToken,
+        TWILIO_API_BASE_URL: twilioFake.restBaseUrl,
+      },
+    )) as { outcome: string; callSid: string };
+    expect(dialed).toMatchObject({ outcome: 'called', callSid: expect.stringMatching(/^CA/) });
+    const creates = twilioFake.restRequests.filter((r) => r.path.endsWith('/Calls.json'));
+    expect(creates).toHaveLength(1);
+    expect(creates[0]!.params).toMatchObject({
+      To: '+12175550177',
+      From: exampleShop().phoneNumber,
+      Url: `https://voice.example.com/twilio/outbound?appointmentId=${id}`,
+    });
+    // The single retry targets the dialer itself (its unqualified ARN from the invocation context).
+    expect(scheduler.get(`rem-${id}-retry`, group)?.Target.Arn).toBe(REMINDER_ENV.REMINDER_TARGET_ARN);
+
     expect(await call('cancel_appointment', { appointment_id: id })).toMatchObject({
       ok: true,
       result: { cancelled: true },
     });
+    expect(scheduler.get(`rem-${id}`, group)).toBeUndefined();
+    expect(scheduler.get(`rem-${id}-retry`, group)).toBeUndefined();
+    expect(await call('opt_out_of_reminders', {})).toMatchObject({ ok: true, result: { opted_out: true } });
     expect(await call('decode_vin', { vin: '1HGCM82633A004352' })).toMatchObject({
       ok: true,
       result: { year: 2003, partial: true },
@@ -154,7 +231,7 @@ describe('synthesized tool Lambda bundles', () => {
       ok: false,
       error: { code: 'INVALID_ARGUMENT', field: 'vin' },
     });
-  }, 60_000);
+  }, 90_000);
 
   it('refuses an event for another tool than the one the function was deployed for', async () => {
     const result = await invokeBundle('decode_vin', {

@@ -210,9 +210,22 @@ export async function rescheduleAppointment(
   const bays = eligible.includes(current.bay)
     ? [current.bay, ...eligible.filter((b) => b !== current.bay)]
     : eligible;
+  // The new time gets a fresh reminder and needs a fresh confirmation: drop the old time's state.
+  const {
+    confirmedAt: _confirmedAt,
+    confirmedByCallSid: _confirmedBy,
+    reminderStatus: _status,
+    reminderAttempt: _attempt,
+    reminderClaimedAt: _claimedAt,
+    reminderCallSid: _callSid,
+    reminderAnsweredBy: _answeredBy,
+    reminderRetryAt: _retryAt,
+    reminderUpdatedAt: _reminderUpdatedAt,
+    ...kept
+  } = current;
   for (const bay of bays) {
     const next: Appointment = {
-      ...current,
+      ...kept,
       bay,
       localStart: slot.localStart,
       localEnd: slot.localEnd,

@@ -1,8 +1,10 @@
 import * as z from 'zod';
 import { bookAppointment } from '../../domain/booking/booking-service';
+import { syncReminder } from '../../reminders/reminder-sync';
 import { ToolFailure } from '../contract';
 import { defineTool } from '../define-tool';
 import { presentAppointment } from '../present';
+import { presentReminder } from './reminder-result';
 import {
   failBooking,
   parseStartOrFail,
@@ -15,7 +17,10 @@ export const bookAppointmentTool = defineTool({
   name: 'book_appointment',
   description:
     'Book an appointment for the customer on this call, for one of their vehicles. Read the date, time, ' +
-    'service and vehicle back to the caller and get a clear yes before calling this.',
+    'service and vehicle back to the caller and get a clear yes before calling this. Unless the customer ' +
+    "record already says reminder_calls 'agreed' or 'opted_out', first ask: \"May we call this number with " +
+    'an automated reminder before the appointment? You can opt out any time." and pass the answer as ' +
+    'reminder_call_consent.',
   requiresCustomer: true,
   parameters: (shop) =>
     z.strictObject({
@@ -23,12 +28,27 @@ export const bookAppointmentTool = defineTool({
       service_type: serviceTypeSchema(shop),
       start_time: startTimeSchema,
       notes: z.string().trim().max(500).optional().describe('What the caller said about the problem'),
+      reminder_call_consent: z
+        .boolean()
+        .optional()
+        .describe(
+          'The caller\'s answer to "May we call you with an automated reminder?"; omit if it was not asked',
+        ),
     }),
   async execute(args, { session, deps }) {
     const customerId = session.customerId!;
     const vehicle = await deps.vehicles.get(customerId, args.vehicle_id);
     if (!vehicle) throw new ToolFailure('NOT_FOUND', 'I could not find that vehicle on the customer record.');
     const start = parseStartOrFail(deps.shop, args.start_time, deps.now(), 'start_time');
+    // Consent is about the phone number, not this appointment: it is stored even if the slot is taken.
+    if (args.reminder_call_consent !== undefined) {
+      await deps.customers.setReminderPreference(
+        customerId,
+        args.reminder_call_consent,
+        deps.now().toString({ smallestUnit: 'second' }),
+        { callSid: session.callSid },
+      );
+    }
     const outcome = await bookAppointment(deps, {
       customerId,
       vehicleId: vehicle.vehicleId,
@@ -38,11 +58,14 @@ export const bookAppointmentTool = defineTool({
       ...(args.notes ? { notes: args.notes } : {}),
     });
     if (!outcome.ok) failBooking(outcome, 'start_time');
+    const customer = await deps.customers.get(customerId);
+    const reminder = await syncReminder(deps, outcome.appointment, customer, 'booked');
     return {
       result: {
         booked: true,
         ...(outcome.replayed ? { already_booked: true } : {}),
         appointment: presentAppointment(outcome.appointment, deps.shop, deps.now(), [vehicle]),
+        ...presentReminder(reminder, deps.now()),
       },
     };
   },

@@ -1,5 +1,6 @@
 import * as z from 'zod';
 import { cancelAppointment } from '../../domain/booking/booking-service';
+import { removeReminders } from '../../reminders/reminder-sync';
 import { defineTool } from '../define-tool';
 import { presentAppointment } from '../present';
 import { appointmentIdSchema, failBooking } from './slots-and-booking';
@@ -21,6 +22,8 @@ export const cancelAppointmentTool = defineTool({
       ...(args.reason ? { reason: args.reason } : {}),
     });
     if (!outcome.ok) failBooking(outcome, 'appointment_id');
+    // Also on a replay: deleting is idempotent, and a first attempt may have failed to delete.
+    await removeReminders(deps, outcome.appointment.appointmentId);
     return {
       result: {
         cancelled: true,

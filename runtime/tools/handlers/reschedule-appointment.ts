@@ -1,7 +1,9 @@
 import * as z from 'zod';
 import { rescheduleAppointment } from '../../domain/booking/booking-service';
+import { syncReminder } from '../../reminders/reminder-sync';
 import { defineTool } from '../define-tool';
 import { presentAppointment } from '../present';
+import { presentReminder } from './reminder-result';
 import { appointmentIdSchema, failBooking, parseStartOrFail, startTimeSchema } from './slots-and-booking';
 
 export const rescheduleAppointmentTool = defineTool({
@@ -24,11 +26,14 @@ export const rescheduleAppointmentTool = defineTool({
       start,
     });
     if (!outcome.ok) failBooking(outcome, 'new_start_time');
+    const customer = await deps.customers.get(session.customerId!);
+    const reminder = await syncReminder(deps, outcome.appointment, customer, 'rescheduled');
     return {
       result: {
         rescheduled: true,
         ...(outcome.previous ? { previous: presentAppointment(outcome.previous, deps.shop, now) } : {}),
         appointment: presentAppointment(outcome.appointment, deps.shop, now),
+        ...presentReminder(reminder, now),
       },
     };
   },
