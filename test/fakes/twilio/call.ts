@@ -73,6 +73,13 @@ export interface CallRuntimeInit {
 }
 
 export class CallRuntime implements FakeCall {
+  /**
+   * Benchmark hook (bench/): called right after each inbound media frame is written to the socket,
+   * with performance.now() and whether it carried speech. Unset everywhere else; it never changes
+   * what is sent or when.
+   */
+  static onMediaSent?: (call: CallRuntime, at: number, speech: boolean) => void;
+
   readonly callSid: string;
   readonly streamSid: string;
   readonly webhookResponse: HttpResult;
@@ -305,6 +312,7 @@ export class CallRuntime implements FakeCall {
       },
       streamSid: this.streamSid,
     });
+    CallRuntime.onMediaSent?.(this, performance.now(), speech !== undefined);
     if (!speech) return;
     this.speechSent++;
     while (this.sayWaiters[0] && this.sayWaiters[0].until <= this.speechSent) {

@@ -1,0 +1,115 @@
+/**
+ * The Lambda bundles as `cdk synth` makes them (lib/constructs/node-function.ts: esbuild, ESM,
+ * minified, node22, the createRequire banner, and NodejsFunction's default external `@aws-sdk/*`,
+ * which the Lambda runtime provides), built into a temporary directory; then each function's
+ * module-load time, i.e. a cold start's `import()` of the bundle, in a fresh Node process with that
+ * function's environment. Every tool function bundles the same entry (runtime/tools/lambda.ts) and
+ * differs only in TOOL_NAME, so the bundle is built once and loaded once per tool.
+ */
+import { execFile } from 'node:child_process';
+import { mkdirSync, readFileSync, rmSync, statSync } from 'node:fs';
+import { join } from 'node:path';
+import { promisify } from 'node:util';
+import { build } from 'esbuild';
+import { REPO_ROOT } from '../lib/paths';
+import { localTableNames } from '../runtime/data/create-tables';
+import { tableNamesToEnv } from '../runtime/data/table-definitions';
+import { SHOP_CONFIG_ENV, TOOL_NAME_ENV, TOOL_NAMES } from '../runtime/tools/catalog';
+
+const run = promisify(execFile);
+
+export interface BundleResult {
+  function: string;
+  entry: string;
+  bytes: number;
+  /** Median of the runs, ms from import() called to resolved. */
+  loadMs: number;
+  loadRunsMs: number[];
+}
+
+const BANNER = "import { createRequire } from 'node:module'; const require = createRequire(import.meta.url);";
+const LOAD_SCRIPT =
+  'const t = performance.now(); await import(process.argv[1]);' +
+  'process.stdout.write("\\nLOAD_MS " + (performance.now() - t));';
+
+async function bundle(entry: string, outfile: string): Promise<number> {
+  await build({
+    entryPoints: [join(REPO_ROOT, entry)],
+    outfile,
+    bundle: true,
+    platform: 'node',
+    format: 'esm',
+    target: 'node22',
+    minify: true,
+    sourcemap: true,
+    mainFields: ['module', 'main'],
+    banner: { js: BANNER },
+    external: ['@aws-sdk/*'],
+    logLevel: 'warning',
+  });
+  return statSync(outfile).size;
+}
+
+async function loadTime(file: string, env: Record<string, string>): Promise<number> {
+  const { stdout } = await run(process.execPath, ['--input-type=module', '-e', LOAD_SCRIPT, file], {
+    env: { PATH: process.env.PATH ?? '', ...env },
+    timeout: 30_000,
+  });
+  const match = /LOAD_MS ([\d.]+)/.exec(stdout);
+  if (!match) throw new Error(`no load time from ${file}: ${stdout.slice(-300)}`);
+  return Math.round(Number(match[1]) * 10) / 10;
+}
+
+/** `only`: time just these functions (the smoke test keeps to two); all when absent. */
+export async function measureBundles(runs: number, only?: string[]): Promise<BundleResult[]> {
+  // Inside the repository so the external @aws-sdk/* resolve, as the Lambda runtime would provide them.
+  const out = join(REPO_ROOT, 'node_modules', '.cache', `pitcrew-bench-bundles-${process.pid}`);
+  mkdirSync(out, { recursive: true });
+  try {
+    const shop = readFileSync(join(REPO_ROOT, 'shops', 'example.json'), 'utf8');
+    const common = {
+      ...tableNamesToEnv(localTableNames('bench')),
+      [SHOP_CONFIG_ENV]: JSON.stringify(JSON.parse(shop)),
+      AWS_REGION: 'us-east-1',
+      AWS_ACCESS_KEY_ID: 'local',
+      AWS_SECRET_ACCESS_KEY: 'local',
+      AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED: 'true',
+      // Nothing is called at load time; should it be, it must not leave the machine.
+      AWS_ENDPOINT_URL_DYNAMODB: 'http://127.0.0.1:9',
+      VPIC_BASE_URL: 'http://127.0.0.1:9',
+    };
+    const tool = { entry: 'runtime/tools/lambda.ts', file: join(out, 'tool', 'index.mjs') };
+    const dialer = { entry: 'runtime/reminders/dialer-lambda.ts', file: join(out, 'dialer', 'index.mjs') };
+    const [toolBytes, dialerBytes] = await Promise.all([
+      bundle(tool.entry, tool.file),
+      bundle(dialer.entry, dialer.file),
+    ]);
+    const functions = [
+      ...TOOL_NAMES.map((name) => ({ name, ...tool, bytes: toolBytes, env: { [TOOL_NAME_ENV]: name } })),
+      {
+        name: 'reminder_dialer',
+        ...dialer,
+        bytes: dialerBytes,
+        env: { PUBLIC_BASE_URL: 'https://voice.example.com', TWILIO_API_BASE_URL: 'http://127.0.0.1:9' },
+      },
+    ];
+    const selected = only ? functions.filter((fn) => only.includes(fn.name)) : functions;
+    const results: BundleResult[] = [];
+    // One at a time: parallel cold starts on two cores would measure contention, not load time.
+    for (const fn of selected) {
+      const times: number[] = [];
+      for (let i = 0; i < runs; i++) times.push(await loadTime(fn.file, { ...common, ...fn.env }));
+      const sorted = [...times].sort((a, b) => a - b);
+      results.push({
+        function: fn.name,
+        entry: fn.entry,
+        bytes: fn.bytes,
+        loadMs: sorted[Math.floor(sorted.length / 2)]!,
+        loadRunsMs: times,
+      });
+    }
+    return results;
+  } finally {
+    rmSync(out, { recursive: true, force: true });
+  }
+}

@@ -1,0 +1,102 @@
+/**
+ * What the benchmark runner and the fakes process say to each other over the fork() IPC channel,
+ * and the latency profiles the fakes play. Kept in one small file both sides import, so a change of
+ * shape is a type error on both ends.
+ */
+import type { DeepgramFakeOptions } from '../test/fakes/deepgram-fake';
+
+export type ProfileName = 'realistic' | 'zero';
+
+export interface LatencyProfile {
+  deepgram: DeepgramFakeOptions;
+  /** How the fake model streams: time to first token, characters per delta, time between deltas. */
+  llm: { ttftMs: number; chunkChars: number; interChunkMs: number };
+}
+
+/** ~60 tokens/s: one 4-character delta (about one token) every 16 ms. */
+export const PROFILES: Record<ProfileName, LatencyProfile> = {
+  realistic: {
+    deepgram: { endpointingMs: 300, ttsFirstByteMs: 150, ttsRealtime: true, ttsBytesPerChar: 80 },
+    llm: { ttftMs: 400, chunkChars: 4, interChunkMs: 16 },
+  },
+  // Endpointing cannot be 0 with real-time audio: the fake's wall-clock fallback would end an
+  // utterance in the 20 ms between two frames. 100 ms is safe; like all provider time it is subtracted.
+  zero: {
+    deepgram: { endpointingMs: 100, ttsFirstByteMs: 0, ttsRealtime: false, ttsBytesPerChar: 80 },
+    llm: { ttftMs: 0, chunkChars: 4, interChunkMs: 0 },
+  },
+};
+
+export type TurnKind = 'text' | 'tool' | 'barge-in';
+
+/** One answered caller utterance, with every component measured on the fakes' clock. */
+export interface TurnSample {
+  call: number;
+  turn: number;
+  kind: TurnKind;
+  /** 'question' for the utterance of the turn, 'after-barge-in' for the words that interrupted. */
+  utterance: 'question' | 'after-barge-in';
+  voiceToVoiceMs: number;
+  sttMs: number;
+  llmMs: number;
+  ttsMs: number;
+  /** null when a component could not be attributed (e.g. a filler played first). */
+  overheadMs: number | null;
+}
+
+export interface InterruptionSample {
+  call: number;
+  /** First speech frame of the interrupting words sent → `clear` received. */
+  speechToClearMs: number;
+  /** The Deepgram result that made it an interruption (≥ 2 words) sent → `clear` received. */
+  sttEventToClearMs: number | null;
+}
+
+export interface Distribution {
+  n: number;
+  p50: number | null;
+  p95: number | null;
+  p99: number | null;
+  max: number | null;
+}
+
+export interface FakesLevelResult {
+  calls: number;
+  completed: number;
+  failures: string[];
+  turns: TurnSample[];
+  interruptions: InterruptionSample[];
+  /** Inbound frame: sent by the fake Twilio → received by the fake Deepgram. */
+  inboundForwardMs: Distribution;
+  lateInboundFrames: number;
+  /** How far behind its 20 ms schedule the fake Twilio sent frames (the fakes' own health). */
+  twilioPacingLagMs: Distribution;
+  fakesEventLoopDelayP99Ms: number;
+  durationMs: number;
+}
+
+export interface FakesReady {
+  type: 'ready';
+  twilio: { accountSid: string; authToken: string; restBaseUrl: string };
+  openaiBaseUrl: string;
+  deepgramBaseUrl: string;
+}
+
+export type ToFakes =
+  | { type: 'start'; profile: ProfileName; apiKeys: { openai: string; deepgram: string } }
+  | {
+      type: 'run-level';
+      calls: number;
+      turns: number;
+      serverBaseUrl: string;
+      publicBaseUrl: string;
+      /** A frame slower than this to reach Deepgram counts as late. */
+      lateFrameMs: number;
+    }
+  | { type: 'stop' };
+
+export type FromFakes =
+  | FakesReady
+  | { type: 'progress'; done: number; failed: number; active: number }
+  | { type: 'level-result'; result: FakesLevelResult }
+  | { type: 'error'; message: string };

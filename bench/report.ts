@@ -1,0 +1,191 @@
+/**
+ * From one level's fake-side samples and the server's own metrics to the numbers the benchmark
+ * reports, the pass/fail verdict, and the printed table.
+ */
+import type { ServerMetrics } from '../runtime/server/metrics-route';
+import { distribution } from './analysis';
+import type { BundleResult } from './bundles';
+import type { Distribution, FakesLevelResult } from './protocol';
+
+export interface LevelLimits {
+  /** Inbound frames slower than this to reach Deepgram are late. */
+  lateFrameMs: number;
+  /** More late inbound frames than this fraction fails the level. */
+  maxLateFrameRatio: number;
+  /** Overhead p99 above this fails the level: the server is saturated. */
+  maxOverheadP99Ms: number;
+}
+
+export interface LevelSummary {
+  calls: number;
+  /** os.loadavg() when the level started: other work on the machine skews every number here. */
+  loadAverageAtStart: number[];
+  completed: number;
+  passed: boolean;
+  failReasons: string[];
+  failures: string[];
+  durationS: number;
+  voiceToVoiceMs: Distribution;
+  overheadMs: Distribution;
+  overheadToolTurnsMs: Distribution;
+  overheadOtherTurnsMs: Distribution;
+  providerMs: { stt: Distribution; llm: Distribution; tts: Distribution };
+  interruptionSpeechToClearMs: Distribution;
+  interruptionSttEventToClearMs: Distribution;
+  inboundForwardMs: Distribution;
+  lateInboundFrames: number;
+  lateInboundFrameRatio: number;
+  server: {
+    cpuPctOfCorePerCall: number | null;
+    cpuPctOfCorePeak: number | null;
+    rssMbPerCall: number | null;
+    rssPeakMb: number;
+    peakActiveCalls: number;
+    eventLoopDelayP99Ms: number;
+    eventLoopDelayMaxMs: number;
+  };
+  fakes: { twilioPacingLagMs: Distribution; eventLoopDelayP99Ms: number };
+  turns: FakesLevelResult['turns'];
+  interruptions: FakesLevelResult['interruptions'];
+}
+
+const cpuMicros = (m: ServerMetrics) => m.cpuUsageMicros.user + m.cpuUsageMicros.system;
+const round = (n: number, digits = 2) => Math.round(n * 10 ** digits) / 10 ** digits;
+
+/**
+ * CPU per call = server CPU time over the level ÷ call-time (∫ active calls dt, trapezoids between
+ * the 1 s samples), so ramp-up, hang-ups and call setup are all charged to the calls.
+ */
+function serverLoad(samples: ServerMetrics[]) {
+  let cpu = 0;
+  let callMs = 0;
+  let peakCpu = 0;
+  for (let i = 1; i < samples.length; i++) {
+    const [a, b] = [samples[i - 1]!, samples[i]!];
+    const dt = b.uptimeMs - a.uptimeMs;
+    if (dt <= 0) continue;
+    const used = (cpuMicros(b) - cpuMicros(a)) / 1000;
+    cpu += used;
+    callMs += ((a.activeCalls + b.activeCalls) / 2) * dt;
+    peakCpu = Math.max(peakCpu, used / dt);
+  }
+  const first = samples[0]!;
+  const peakActive = Math.max(...samples.map((s) => s.activeCalls));
+  const rssPeak = Math.max(...samples.map((s) => s.memoryBytes.rss));
+  return {
+    cpuPctOfCorePerCall: callMs > 0 ? round((cpu / callMs) * 100, 3) : null,
+    cpuPctOfCorePeak: samples.length > 1 ? round(peakCpu * 100, 1) : null,
+    rssMbPerCall: peakActive > 0 ? round((rssPeak - first.memoryBytes.rss) / 2 ** 20 / peakActive, 3) : null,
+    rssPeakMb: round(rssPeak / 2 ** 20, 1),
+    peakActiveCalls: peakActive,
+  };
+}
+
+export function summarizeLevel(
+  fakes: FakesLevelResult,
+  samples: ServerMetrics[],
+  limits: LevelLimits,
+  loadAverageAtStart: number[],
+): LevelSummary {
+  const last = samples.at(-1)!;
+  const overheads = (filter: (t: FakesLevelResult['turns'][number]) => boolean) =>
+    distribution(fakes.turns.filter((t) => filter(t) && t.overheadMs !== null).map((t) => t.overheadMs!));
+  const isToolTurn = (t: FakesLevelResult['turns'][number]) =>
+    t.kind === 'tool' && t.utterance === 'question';
+  const overheadMs = overheads(() => true);
+  const frames = fakes.inboundForwardMs.n;
+  const lateRatio = frames > 0 ? fakes.lateInboundFrames / frames : 0;
+  const failReasons: string[] = [];
+  if (fakes.completed < fakes.calls)
+    failReasons.push(`${fakes.calls - fakes.completed} call(s) did not complete`);
+  if (fakes.failures.length > 0 && fakes.completed === fakes.calls) failReasons.push('tool failures');
+  if (lateRatio > limits.maxLateFrameRatio) {
+    failReasons.push(`${(lateRatio * 100).toFixed(2)} % of inbound frames took > ${limits.lateFrameMs} ms`);
+  }
+  if ((overheadMs.p99 ?? 0) > limits.maxOverheadP99Ms) {
+    failReasons.push(`overhead p99 ${overheadMs.p99} ms > ${limits.maxOverheadP99Ms} ms`);
+  }
+  return {
+    calls: fakes.calls,
+    loadAverageAtStart,
+    completed: fakes.completed,
+    passed: failReasons.length === 0,
+    failReasons,
+    failures: fakes.failures.slice(0, 20),
+    durationS: round(fakes.durationMs / 1000, 1),
+    voiceToVoiceMs: distribution(fakes.turns.map((t) => t.voiceToVoiceMs)),
+    overheadMs,
+    overheadToolTurnsMs: overheads(isToolTurn),
+    overheadOtherTurnsMs: overheads((t) => !isToolTurn(t)),
+    providerMs: {
+      stt: distribution(fakes.turns.map((t) => t.sttMs)),
+      llm: distribution(fakes.turns.map((t) => t.llmMs)),
+      tts: distribution(fakes.turns.map((t) => t.ttsMs)),
+    },
+    interruptionSpeechToClearMs: distribution(fakes.interruptions.map((i) => i.speechToClearMs)),
+    interruptionSttEventToClearMs: distribution(
+      fakes.interruptions.flatMap((i) => (i.sttEventToClearMs === null ? [] : [i.sttEventToClearMs])),
+    ),
+    inboundForwardMs: fakes.inboundForwardMs,
+    lateInboundFrames: fakes.lateInboundFrames,
+    lateInboundFrameRatio: round(lateRatio, 6),
+    server: {
+      ...serverLoad(samples),
+      eventLoopDelayP99Ms: last.eventLoopDelayMs.p99,
+      eventLoopDelayMaxMs: last.eventLoopDelayMs.max,
+    },
+    fakes: {
+      twilioPacingLagMs: fakes.twilioPacingLagMs,
+      eventLoopDelayP99Ms: fakes.fakesEventLoopDelayP99Ms,
+    },
+    turns: fakes.turns,
+    interruptions: fakes.interruptions,
+  };
+}
+
+const f = (n: number | null | undefined, digits = 1) =>
+  n === null || n === undefined ? '-' : n.toFixed(digits);
+const trio = (d: Distribution) => `${f(d.p50)}/${f(d.p95)}/${f(d.p99)}`;
+
+export function formatTable(levels: LevelSummary[]): string {
+  const header = [
+    'calls',
+    'ok',
+    'v2v p50/95/99',
+    'overhead p50/95/99',
+    'tool ovh p50/99',
+    'clear p99 (spch/stt)',
+    'fwd p99',
+    'late',
+    'cpu%/call',
+    'MB/call',
+    'eld p99',
+    'result',
+  ];
+  const rows = levels.map((l) => [
+    String(l.calls),
+    `${l.completed}`,
+    trio(l.voiceToVoiceMs),
+    trio(l.overheadMs),
+    `${f(l.overheadToolTurnsMs.p50)}/${f(l.overheadToolTurnsMs.p99)}`,
+    `${f(l.interruptionSpeechToClearMs.p99)}/${f(l.interruptionSttEventToClearMs.p99)}`,
+    f(l.inboundForwardMs.p99, 2),
+    String(l.lateInboundFrames),
+    f(l.server.cpuPctOfCorePerCall, 3),
+    f(l.server.rssMbPerCall, 2),
+    f(l.server.eventLoopDelayP99Ms),
+    l.passed ? 'pass' : `FAIL: ${l.failReasons.join('; ')}`,
+  ]);
+  const widths = header.map((h, i) => Math.max(h.length, ...rows.map((r) => r[i]!.length)));
+  const line = (cells: string[]) => cells.map((c, i) => c.padEnd(widths[i]!)).join('  ');
+  return [line(header), line(widths.map((w) => '-'.repeat(w))), ...rows.map(line)].join('\n');
+}
+
+export function formatBundles(bundles: BundleResult[]): string {
+  return bundles
+    .map(
+      (b) =>
+        `  ${b.function.padEnd(26)} ${(b.bytes / 1024).toFixed(1).padStart(7)} KB  load ${f(b.loadMs)} ms`,
+    )
+    .join('\n');
+}

@@ -1,0 +1,68 @@
+/**
+ * Keeps `npm run bench` working: the whole harness (build, fakes process, built server, calls,
+ * metrics endpoint, bundle timing, results file) at its smallest size. No timing is asserted —
+ * this machine's speed is not the subject here; the benchmark itself is not part of the suite.
+ */
+import { execFileSync } from 'node:child_process';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, describe, expect, inject, it } from 'vitest';
+import { type BenchResults, runBench } from '../../bench/run';
+
+const dir = mkdtempSync(join(tmpdir(), 'pitcrew-bench-smoke-'));
+afterAll(() => rmSync(dir, { recursive: true, force: true }));
+
+/** Node processes whose parent is this test process (the server and the fakes while they run). */
+function childNodeProcesses(): string[] {
+  const out = execFileSync('ps', ['-o', 'pid=,comm=', '--ppid', String(process.pid)], { encoding: 'utf8' });
+  return out
+    .split('\n')
+    .map((line) => line.trim())
+    .filter((line) => /\bnode\b/.test(line));
+}
+
+describe('npm run bench, smoke mode', () => {
+  it('runs 2 calls × 2 turns on the zero profile and writes a results file with numbers', async () => {
+    const outFile = join(dir, 'results.json');
+    const { file } = await runBench({
+      levels: [2],
+      turns: 2,
+      profile: 'zero',
+      build: true,
+      warmup: false,
+      dynamoEndpoint: inject('dynamoEndpoint'),
+      bundleRuns: 1,
+      bundleOnly: ['get_available_slots', 'reminder_dialer'],
+      outFile,
+      limits: { lateFrameMs: 20, maxLateFrameRatio: 1, maxOverheadP99Ms: Number.POSITIVE_INFINITY },
+      log: () => {},
+      progress: () => {},
+    });
+    expect(file).toBe(outFile);
+    const results = JSON.parse(readFileSync(file, 'utf8')) as BenchResults;
+    expect(results.machine.cores).toBeGreaterThan(0);
+    expect(results.machine.cpuModel).toEqual(expect.any(String));
+    const [level] = results.levels;
+    expect(level).toMatchObject({ calls: 2, completed: 2 });
+    // Two turns per call: a tool turn, and a barge-in turn (its question and the interrupting words).
+    expect(level!.turns).toHaveLength(6);
+    for (const turn of level!.turns) {
+      expect(turn.voiceToVoiceMs).toEqual(expect.any(Number));
+      expect(turn.overheadMs).toEqual(expect.any(Number));
+    }
+    expect(level!.interruptions).toHaveLength(2);
+    expect(level!.voiceToVoiceMs.p99).toEqual(expect.any(Number));
+    expect(level!.overheadToolTurnsMs.n).toBe(2);
+    expect(level!.inboundForwardMs.n).toBeGreaterThan(100);
+    expect(level!.server.cpuPctOfCorePerCall).toEqual(expect.any(Number));
+    expect(level!.server.rssPeakMb).toBeGreaterThan(0);
+    expect(level!.server.eventLoopDelayP99Ms).toEqual(expect.any(Number));
+    expect(results.bundles.map((b) => b.function)).toEqual(['get_available_slots', 'reminder_dialer']);
+    for (const bundle of results.bundles) {
+      expect(bundle.bytes).toBeGreaterThan(0);
+      expect(bundle.loadMs).toBeGreaterThan(0);
+    }
+    expect(childNodeProcesses()).toEqual([]);
+  }, 90_000);
+});
