@@ -36,6 +36,8 @@ export interface TurnTakingSettings {
   /** After an interruption that no words follow (a false alarm), resume after this long. */
   resumeAfterMs: number;
   fillerAfterMs: number;
+  /** Time the model has to start answering, its retries included (RES-07). */
+  firstTokenBudgetMs: number;
   silenceMs: number;
   maxCallMs: number;
 }
@@ -139,13 +141,13 @@ export class CallSession {
     this.history = new ConversationHistory(buildSystemPrompt(this.deps.shop, this.deps.now(), context), {
       maxTokens: this.deps.settings.historyMaxTokens,
     });
-    const [stt, tts] = await Promise.all([
+    const [sttOpened, ttsOpened] = await Promise.allSettled([
       this.deps.stt.open({
         speechStarted: () => this.onSpeechStarted(),
         transcript: (event) => this.onTranscript(event.text, event.isFinal, event.speechFinal),
         utteranceEnd: () => this.endOfUtterance(),
         closed: (info) => {
-          if (!info.expected) this.log.warn({ code: info.code }, 'speech-to-text closed unexpectedly');
+          if (!info.expected) this.providerLost('stt', info.code);
         },
       }),
       this.deps.tts.open({
@@ -153,12 +155,18 @@ export class CallSession {
         flushed: () => this.output?.onTtsFlushed(),
         cleared: () => this.output?.onTtsCleared(),
         closed: (info) => {
-          if (!info.expected) this.log.warn({ code: info.code }, 'text-to-speech closed unexpectedly');
+          if (!info.expected) this.providerLost('tts', info.code);
         },
       }),
     ]);
-    this.sttSession = stt;
-    this.ttsSession = tts;
+    // One provider failing must not leave the other's socket open.
+    if (sttOpened.status === 'fulfilled') this.sttSession = sttOpened.value;
+    if (ttsOpened.status === 'fulfilled') this.ttsSession = ttsOpened.value;
+    if (sttOpened.status === 'rejected' || ttsOpened.status === 'rejected') {
+      this.closeProviders();
+      throw sttOpened.status === 'rejected' ? sttOpened.reason : (ttsOpened as PromiseRejectedResult).reason;
+    }
+    const tts = ttsOpened.value;
     if (this.stopped) return this.closeProviders();
     this.output = new SpeechOutput(tts, this.call.twilio, {
       firstAudioReceived: (turnId) => this.metrics.mark(turnId, 'firstTtsByte'),
@@ -423,6 +431,7 @@ export class CallSession {
         shop: this.deps.shop,
         now: this.deps.now,
         fillerAfterMs: this.settings.fillerAfterMs,
+        firstTokenBudgetMs: this.settings.firstTokenBudgetMs,
         nextFiller: this.nextFiller,
         onFirstToken: () => this.metrics.mark(turn.id, 'firstToken'),
         onToolCall: (call) => this.recordTool(call),
@@ -477,14 +486,14 @@ export class CallSession {
     }
   }
 
-  private async transfer(outcome: string, line: string | null): Promise<void> {
-    if (this.ending || this.stopped) return;
+  private async transfer(outcome: string, line: string | null, announcement?: string): Promise<void> {
+    if (this.stopped || (this.ending && !announcement)) return;
     this.ending = true;
     if (line) this.say(line, NO_TURN);
     await this.untilPlayed();
     if (this.stopped) return;
     try {
-      await this.deps.control.transfer(this.call.callSid, this.deps.shop.transferNumber);
+      await this.deps.control.transfer(this.call.callSid, this.deps.shop.transferNumber, announcement);
       this.outcome = outcome;
     } catch (error) {
       this.log.error({ err: { name: (error as Error).name } }, 'transfer failed');
@@ -501,6 +510,14 @@ export class CallSession {
     return Promise.race([this.output?.whenIdle() ?? Promise.resolve(), late]).finally(() =>
       clearTimeout(timer),
     );
+  }
+
+  /** A provider stayed down after its reconnects: the caller goes to a person, with Twilio's voice. */
+  private providerLost(provider: 'stt' | 'tts', code: number): void {
+    if (this.stopped) return;
+    this.log.error({ provider, code }, 'provider lost for good: handing the call to the shop');
+    this.cutEverything();
+    void this.transfer('provider_failure', null, PHRASES.troubleTransfer);
   }
 
   private promptSilentCaller(): void {

@@ -33,6 +33,8 @@ export interface TurnContext {
   callerTurns: number;
   shop: ShopConfig;
   now: () => Temporal.Instant;
+  /** The model must start answering within this (its SDK retries included), else the turn fails. */
+  firstTokenBudgetMs: number;
   /** A tool round slower than this gets one short filler line. */
   fillerAfterMs: number;
   nextFiller(): string;
@@ -55,6 +57,13 @@ export interface TurnResult {
   status: 'answered' | 'aborted' | 'tool_budget_exhausted' | 'call_control';
   /** Set with status 'call_control': the model asked to hang up or transfer. */
   control?: CallControlRequest;
+}
+
+export class ModelTimeoutError extends Error {
+  constructor(budgetMs: number) {
+    super(`the model did not start answering within ${budgetMs} ms`);
+    this.name = 'ModelTimeoutError';
+  }
 }
 
 const TOOL_BUDGET_APOLOGY =
@@ -80,21 +89,34 @@ export async function runTurn(context: TurnContext): Promise<TurnResult> {
     let text = '';
     let calls: ChatToolCall[] = [];
     usage.llmCalls++;
-    for await (const event of context.model.stream(
-      { messages: context.history.snapshot(), tools: context.tools },
-      context.signal,
-    )) {
-      if (context.signal.aborted) break;
-      if (event.type === 'text') {
-        tokenArrived();
-        text += event.delta;
-        for (const piece of splitter.push(event.delta)) say(piece);
-      } else if (event.type === 'tool_calls') {
-        calls = event.calls;
-      } else if (event.type === 'usage') {
-        usage.promptTokens += event.usage.promptTokens;
-        usage.completionTokens += event.usage.completionTokens;
+    // A hung or rate-limited provider gets a bounded wait, not the SDK's own (minutes-long) patience.
+    const budget = new AbortController();
+    const budgetTimer = setTimeout(() => budget.abort(), context.firstTokenBudgetMs);
+    const signal = AbortSignal.any([context.signal, budget.signal]);
+    try {
+      for await (const event of context.model.stream(
+        { messages: context.history.snapshot(), tools: context.tools },
+        signal,
+      )) {
+        clearTimeout(budgetTimer);
+        if (context.signal.aborted) break;
+        if (event.type === 'text') {
+          tokenArrived();
+          text += event.delta;
+          for (const piece of splitter.push(event.delta)) say(piece);
+        } else if (event.type === 'tool_calls') {
+          calls = event.calls;
+        } else if (event.type === 'usage') {
+          usage.promptTokens += event.usage.promptTokens;
+          usage.completionTokens += event.usage.completionTokens;
+        }
       }
+    } catch (error) {
+      if (budget.signal.aborted && !context.signal.aborted)
+        throw new ModelTimeoutError(context.firstTokenBudgetMs);
+      throw error;
+    } finally {
+      clearTimeout(budgetTimer);
     }
     if (context.signal.aborted) return { spoken, usage, status: 'aborted' };
     const rest = splitter.flush();

@@ -49,6 +49,7 @@ const environmentSchema = z
     BARGE_IN_MIN_WORDS: z.coerce.number().int().min(1).max(10).default(2),
     BARGE_IN_RESUME_MS: z.coerce.number().int().min(200).max(10_000).default(2000),
     FILLER_AFTER_MS: z.coerce.number().int().min(0).max(10_000).default(700),
+    LLM_FIRST_TOKEN_BUDGET_MS: z.coerce.number().int().min(500).max(30_000).default(6000),
     SILENCE_PROMPT_MS: z.coerce.number().int().min(1000).max(120_000).default(8000),
     /** Overrides the shop's calls.maxCallMinutes (for tests and trials). */
     MAX_CALL_MS: z.coerce
@@ -195,6 +196,7 @@ export function loadServerConfig(environment: NodeJS.ProcessEnv = process.env): 
       bargeIn: { minSpeechMs: env.BARGE_IN_MIN_SPEECH_MS, minWords: env.BARGE_IN_MIN_WORDS },
       resumeAfterMs: env.BARGE_IN_RESUME_MS,
       fillerAfterMs: env.FILLER_AFTER_MS,
+      firstTokenBudgetMs: env.LLM_FIRST_TOKEN_BUDGET_MS,
       silenceMs: env.SILENCE_PROMPT_MS,
       maxCallMs: env.MAX_CALL_MS ?? shop.calls.maxCallMinutes * 60_000,
     },

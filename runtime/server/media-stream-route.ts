@@ -8,6 +8,7 @@ import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import type { Logger } from 'pino';
 import type { WebSocket } from 'ws';
 import { CallSession, type CallSessionDependencies } from '../conversation/call-session';
+import { PHRASES } from '../conversation/phrases';
 import {
   decodeAudioPayload,
   outbound,
@@ -160,7 +161,14 @@ class MediaConnection {
     try {
       await session.start();
     } catch (error) {
-      this.log.error({ err: { name: (error as Error).name } }, 'call could not start');
+      // No voice to say it with: Twilio says it, and the caller still reaches the shop.
+      this.log.error(
+        { err: { name: (error as Error).name } },
+        'call could not start: handing it to the shop',
+      );
+      await this.deps.control
+        .transfer(callSid, this.config.shop.transferNumber, PHRASES.troubleTransfer)
+        .catch((failure: Error) => this.log.error({ err: { name: failure.name } }, 'hand-off failed too'));
       this.socket.close(1011, 'could not start the call');
     }
   }

@@ -8,6 +8,12 @@ import { createDeepgramClient } from '../providers/deepgram/deepgram-client';
 import { DeepgramSpeechToText } from '../providers/deepgram/deepgram-stt';
 import { DeepgramTextToSpeech } from '../providers/deepgram/deepgram-tts';
 import { OpenAiChatModel } from '../providers/openai/openai-chat-model';
+import {
+  DEFAULT_RECONNECT,
+  ReconnectingSpeechToText,
+  ReconnectingTextToSpeech,
+  type ReconnectPolicy,
+} from '../providers/reconnecting';
 import { TwilioCallControl } from '../telephony/call-control';
 import { createToolDependencies } from '../tools/dependencies';
 import { LambdaToolInvoker, LocalToolInvoker, type ToolInvoker } from '../tools/invoker';
@@ -18,6 +24,14 @@ export function createServerDependencies(config: ServerConfig, logger: Logger): 
   const db = createDocumentClient();
   const deepgram = createDeepgramClient(config.deepgram);
   const now = () => Temporal.Now.instant();
+  const reconnect: ReconnectPolicy = {
+    ...DEFAULT_RECONNECT,
+    onReconnect: (provider, outcome, close) =>
+      logger[outcome === 'failed' ? 'error' : 'warn'](
+        { provider, outcome, code: close.code, reason: close.reason },
+        'provider socket dropped',
+      ),
+  };
   let invoker: ToolInvoker;
   if (config.tools.invoker === 'lambda') {
     invoker = new LambdaToolInvoker(new LambdaClient({ maxAttempts: 2 }), config.tools.functions, logger);
@@ -31,12 +45,15 @@ export function createServerDependencies(config: ServerConfig, logger: Logger): 
   return {
     calls: new CallsRepository(db, config.tables.calls),
     invoker,
-    stt: new DeepgramSpeechToText(deepgram, {
-      model: config.deepgram.sttModel,
-      endpointingMs: config.deepgram.endpointingMs,
-      utteranceEndMs: config.deepgram.utteranceEndMs,
-    }),
-    tts: new DeepgramTextToSpeech(deepgram, config.deepgram.voice),
+    stt: new ReconnectingSpeechToText(
+      new DeepgramSpeechToText(deepgram, {
+        model: config.deepgram.sttModel,
+        endpointingMs: config.deepgram.endpointingMs,
+        utteranceEndMs: config.deepgram.utteranceEndMs,
+      }),
+      reconnect,
+    ),
+    tts: new ReconnectingTextToSpeech(new DeepgramTextToSpeech(deepgram, config.deepgram.voice), reconnect),
     model: new OpenAiChatModel({ ...config.openai }),
     control: new TwilioCallControl({ ...config.twilio, publicBaseUrl: config.publicBaseUrl }),
     now,

@@ -8,8 +8,11 @@ import { transferTwiml } from './twiml';
 export interface CallControl {
   /** Ends the call (`Status=completed`). */
   hangUp(callSid: string): Promise<void>;
-  /** Takes the call out of the stream and dials the shop; the fallback is said if nobody answers. */
-  transfer(callSid: string, to: string): Promise<void>;
+  /**
+   * Takes the call out of the stream and dials the shop; the fallback is said if nobody answers.
+   * `announcement` is spoken by Twilio first, for when our own voice is what failed.
+   */
+  transfer(callSid: string, to: string, announcement?: string): Promise<void>;
 }
 
 export interface TwilioCallControlOptions {
@@ -44,8 +47,8 @@ export class TwilioCallControl implements CallControl {
     await this.client.calls(callSid).update({ status: 'completed' });
   }
 
-  async transfer(callSid: string, to: string): Promise<void> {
+  async transfer(callSid: string, to: string, announcement?: string): Promise<void> {
     const action = `${this.options.publicBaseUrl}/twilio/transfer-status`;
-    await this.client.calls(callSid).update({ twiml: transferTwiml(to, action) });
+    await this.client.calls(callSid).update({ twiml: transferTwiml(to, action, announcement) });
   }
 }

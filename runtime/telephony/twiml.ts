@@ -31,8 +31,9 @@ export function fallbackTwiml(message: string, transferNumber: string): string {
  * Dials the shop. Twilio posts the outcome to `action`; only an unanswered transfer gets the
  * fallback message (a <Say> after <Dial> would also play after a finished conversation).
  */
-export function transferTwiml(to: string, action: string): string {
+export function transferTwiml(to: string, action: string, announcement?: string): string {
   const response = new twilio.twiml.VoiceResponse();
+  if (announcement) response.say(announcement);
   response.dial({ timeout: TRANSFER_RING_SECONDS, action, method: 'POST' }, to);
   return response.toString();
 }

@@ -19,6 +19,7 @@ import { createServerDependencies } from '../../runtime/server/production-depend
 import type { ToolName } from '../../runtime/tools/catalog';
 import type { ToolSession } from '../../runtime/tools/contract';
 import { type DeepgramFake, type DeepgramFakeOptions, startDeepgramFake } from '../fakes/deepgram-fake';
+import { type DynamoFaultProxy, startDynamoFaultProxy } from '../fakes/dynamo-fault-proxy';
 import { type OpenAiFake, startOpenAiFake } from '../fakes/openai-fake';
 import { type FakeCall, type StartCallArgs, startTwilioFake, type TwilioFake } from '../fakes/twilio-fake';
 import { LOCAL_CREDENTIALS, LOCAL_REGION } from '../support/dynamo';
@@ -29,6 +30,8 @@ export interface E2eOptions {
   /** Extra or overriding environment variables for the server. */
   env?: Record<string, string>;
   deepgram?: DeepgramFakeOptions;
+  /** Put a fault-injecting proxy between the server and DynamoDB Local. */
+  dynamoFaults?: boolean;
 }
 
 export interface E2e {
@@ -40,6 +43,8 @@ export interface E2e {
   twilio: TwilioFake;
   openai: OpenAiFake;
   deepgram: DeepgramFake;
+  /** Present with `dynamoFaults`. */
+  dynamo?: DynamoFaultProxy;
   /** Every log line the server wrote, as parsed JSON. */
   logs: Record<string, unknown>[];
   /** The raw log output, for canary searches. */
@@ -54,9 +59,10 @@ let counter = 0;
 
 export async function startE2e(options: E2eOptions = {}): Promise<E2e> {
   const endpoint = inject('dynamoEndpoint');
+  const dynamo = options.dynamoFaults ? await startDynamoFaultProxy(endpoint) : undefined;
   // The server finds DynamoDB the way it does in AWS: through the standard SDK variables.
   Object.assign(process.env, {
-    AWS_ENDPOINT_URL_DYNAMODB: endpoint,
+    AWS_ENDPOINT_URL_DYNAMODB: dynamo?.endpoint ?? endpoint,
     AWS_ACCESS_KEY_ID: LOCAL_CREDENTIALS.accessKeyId,
     AWS_SECRET_ACCESS_KEY: LOCAL_CREDENTIALS.secretAccessKey,
     AWS_REGION: LOCAL_REGION,
@@ -108,6 +114,7 @@ export async function startE2e(options: E2eOptions = {}): Promise<E2e> {
     twilio,
     openai,
     deepgram,
+    ...(dynamo ? { dynamo } : {}),
     get logs() {
       return rawLogs()
         .split('\n')
@@ -135,7 +142,7 @@ export async function startE2e(options: E2eOptions = {}): Promise<E2e> {
     async close() {
       await twilio.close();
       await server.app.close();
-      await Promise.all([openai.close(), deepgram.close()]);
+      await Promise.all([openai.close(), deepgram.close(), dynamo?.close()]);
     },
   };
 }

@@ -20,7 +20,8 @@ export class OpenAiChatModel implements ChatModel {
     this.client = new OpenAI({
       apiKey: options.apiKey,
       ...(options.baseURL ? { baseURL: options.baseURL } : {}),
-      timeout: options.timeoutMs ?? 8000,
+      // One retry at most: the turn's own budget (RES-07) bounds the total wait anyway.
+      timeout: options.timeoutMs ?? 4000,
       maxRetries: options.maxRetries ?? 1,
     });
   }
