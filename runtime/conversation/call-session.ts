@@ -10,6 +10,7 @@ import type { Temporal } from 'temporal-polyfill';
 import type { ShopConfig } from '../config/shop-config';
 import type { CallRecord, CallsRepository } from '../data/calls-repo';
 import type {
+  ChatMessage,
   ChatModel,
   ChatToolSpec,
   SpeechToText,
@@ -27,6 +28,7 @@ import { ConfirmationGate } from './confirmation-gate';
 import { ConversationHistory } from './history';
 import { fillerRotation, PHRASES } from './phrases';
 import { buildGreeting, buildSystemPrompt, type CallContext } from './prompt';
+import { findReminderContext } from './reminder-context';
 import { SpeechOutput, type SpokenPiece, type TwilioOutput } from './speech-output';
 import { TurnMetrics } from './turn-metrics';
 import { runTurn, type ToolCallRecord } from './turn-runner';
@@ -63,8 +65,10 @@ export interface CallStart {
   twilio: TwilioOutput;
   /** Closes the media stream, which ends a <Connect> without action: the last resort for hang-up. */
   closeStream(): void;
-  /** Known up front for reminder calls; otherwise the caller is looked up by caller ID. */
-  context?: CallContext;
+  /** Set on reminder calls: the appointment the call is about. */
+  appointmentId?: string;
+  /** A new stream for a call whose stream dropped: the conversation carries on (RES-02). */
+  resumed?: boolean;
 }
 
 interface Turn {
@@ -118,6 +122,7 @@ export class CallSession {
   private ending = false;
   private stopped = false;
   private outcome?: string;
+  private persisting: Promise<void> = Promise.resolve();
 
   constructor(
     private readonly deps: CallSessionDependencies,
@@ -137,10 +142,15 @@ export class CallSession {
 
   /** Looks the caller up, opens the providers, and greets. */
   async start(): Promise<void> {
-    const context = this.call.context ?? (await this.lookUpCaller());
+    const context = await this.lookUpCaller();
     this.history = new ConversationHistory(buildSystemPrompt(this.deps.shop, this.deps.now(), context), {
       maxTokens: this.deps.settings.historyMaxTokens,
     });
+    const saved = this.call.resumed ? await this.deps.calls.loadConversation(this.call.callSid) : null;
+    if (saved) {
+      for (const message of saved.messages) this.history.add(message as ChatMessage);
+      this.session.customerId = saved.customerId ?? this.session.customerId;
+    }
     const [sttOpened, ttsOpened] = await Promise.allSettled([
       this.deps.stt.open({
         speechStarted: () => this.onSpeechStarted(),
@@ -184,7 +194,7 @@ export class CallSession {
         },
       },
     );
-    const greeting = buildGreeting(this.deps.shop, context);
+    const greeting = saved ? PHRASES.resumed : buildGreeting(this.deps.shop, context);
     const turn = this.newTurn('');
     Object.assign(turn, { answered: true, userAdded: true });
     this.history.add({ role: 'assistant', content: greeting });
@@ -223,6 +233,8 @@ export class CallSession {
     this.output?.interrupt();
     this.closeProviders();
     for (const turnId of this.metrics.openTurns()) this.finishMetrics(turnId);
+    // Only a stream that closed by itself may be resumed; every other end is final.
+    await this.persist(reason !== 'stream_closed' || this.ending);
     try {
       await this.deps.calls.saveCallRecord({
         callSid: this.call.callSid,
@@ -247,6 +259,13 @@ export class CallSession {
 
   private async lookUpCaller(): Promise<CallContext> {
     if (!this.call.callerPhone) return { kind: 'new_caller' };
+    if (this.call.appointmentId) {
+      const reminder = await findReminderContext(this.deps.invoker, this.session, this.call.appointmentId);
+      if (reminder) {
+        this.session.customerId = reminder.customerId;
+        return { kind: 'reminder', ...reminder };
+      }
+    }
     const lookup = await this.deps.invoker.invoke({
       tool: 'lookup_customer',
       arguments: {},
@@ -408,6 +427,7 @@ export class CallSession {
       await this.executeTurn(turn);
     })();
     void turn.done.finally(() => {
+      void this.persist(false);
       if (this.currentTurn === turn) this.currentTurn = undefined;
       if (!this.output?.isSpeaking()) this.onOutputIdle();
     });
@@ -551,6 +571,23 @@ export class CallSession {
     this.output?.say(text, turnId);
     this.history.add({ role: 'assistant', content: text });
     this.record('assistant', text);
+  }
+
+  /** The conversation by CallSid, so a dropped stream can resume on any task (RES-02). */
+  private persist(finished: boolean): Promise<void> {
+    if (!this.history) return Promise.resolve();
+    const state = {
+      messages: this.history.snapshot().slice(1),
+      customerId: this.session.customerId,
+      finished,
+    };
+    // In order: a turn's save must never land after the final one.
+    this.persisting = this.persisting.then(() =>
+      this.deps.calls.saveConversation(this.call.callSid, state).catch((error: Error) => {
+        this.log.error({ err: { name: error.name } }, 'could not save the conversation state');
+      }),
+    );
+    return this.persisting;
   }
 
   private finishMetrics(turnId: number): void {

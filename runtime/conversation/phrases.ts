@@ -27,6 +27,7 @@ export const PHRASES = {
     `I'm sorry, I couldn't connect you. You can reach the shop directly at ${spokenPhone(shop.transferNumber)}.`,
   goodbye: (shop: ShopConfig) => `Thanks for calling ${shop.displayName}. Goodbye!`,
   stillThere: 'Are you still there?',
+  resumed: 'Sorry about that, we got cut off. Where were we?',
   silenceGoodbye: (shop: ShopConfig) =>
     `I haven't heard anything, so I'll hang up now. Please call ${shop.displayName} back any time. Goodbye.`,
   timeLimit: (shop: ShopConfig) =>

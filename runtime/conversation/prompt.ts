@@ -5,11 +5,17 @@
 import type { Temporal } from 'temporal-polyfill';
 import { minutesOfDay, type ShopConfig, WEEKDAYS } from '../config/shop-config';
 import { describeNowForPrompt } from '../domain/schedule';
+import { describeReminderAppointment, type ReminderAppointment } from './reminder-context';
 
 export type CallContext =
   | { kind: 'new_caller' }
   | { kind: 'known_customer'; firstName: string; profile: Record<string, unknown> }
-  | { kind: 'reminder'; firstName: string; appointment: Record<string, unknown> };
+  | {
+      kind: 'reminder';
+      firstName: string;
+      appointment: ReminderAppointment;
+      profile: Record<string, unknown>;
+    };
 
 function clock(time: string): string {
   const minutes = minutesOfDay(time);
@@ -52,8 +58,9 @@ export function buildSystemPrompt(shop: ShopConfig, now: Temporal.Instant, conte
     );
   } else if (context.kind === 'reminder') {
     lines.push(
-      `This is an outbound reminder call to ${context.firstName} about this appointment: ${JSON.stringify(context.appointment)}.`,
-      'Remind them, ask them to confirm, and help them reschedule or cancel if they want.',
+      `This is an outbound reminder call to ${context.firstName} about this appointment: ${JSON.stringify(context.appointment)}. Their record: ${JSON.stringify(context.profile)}.`,
+      'You have just reminded them and asked whether they can make it. If yes, call confirm_appointment; help them reschedule or cancel if they want.',
+      'If they do not want reminder calls, call opt_out_of_reminders and tell them they will get no more.',
     );
   } else {
     lines.push(
@@ -69,7 +76,7 @@ export function buildGreeting(shop: ShopConfig, context: CallContext): string {
     case 'known_customer':
       return `Hi ${context.firstName}, thanks for calling ${shop.displayName}, this is ${name}. How can I help you today?`;
     case 'reminder':
-      return `Hello ${context.firstName}, this is ${name}, the automated assistant from ${shop.displayName}, calling about your upcoming appointment.`;
+      return `Hello ${context.firstName}, this is ${name}, the automated assistant from ${shop.displayName}, calling to remind you of your ${describeReminderAppointment(context.appointment)}. Can you still make it?`;
     default:
       return `Thanks for calling ${shop.displayName}, this is ${name}, the shop's automated assistant. How can I help you today?`;
   }

@@ -1,12 +1,6 @@
 import { createHash, randomBytes } from 'node:crypto';
 import { ConditionalCheckFailedException } from '@aws-sdk/client-dynamodb';
-import {
-  DeleteCommand,
-  type DynamoDBDocumentClient,
-  GetCommand,
-  PutCommand,
-  UpdateCommand,
-} from '@aws-sdk/lib-dynamodb';
+import { type DynamoDBDocumentClient, GetCommand, PutCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
 import { keys } from './keys';
 
 export type CallDirection = 'inbound' | 'outbound';
@@ -33,6 +27,17 @@ export interface CallRecord {
 }
 
 const TOKEN_TTL_SECONDS = 120;
+/** Stream bindings, conversation state and webhook deliveries outlive any call by far. */
+const STATE_TTL_SECONDS = 24 * 3600;
+const seconds = (ms: number) => Math.floor(ms / 1000);
+
+export interface ConversationState {
+  /** The conversation without its system prompt (rebuilt on resume), as the model saw it. */
+  messages: unknown[];
+  customerId: string | null;
+  /** The call ended on purpose (hang-up, transfer): a dropped stream is not to be resumed. */
+  finished: boolean;
+}
 /** Call records are kept for a quarter, then expire (they hold transcripts: keep no longer than useful). */
 const CALL_RECORD_TTL_SECONDS = 90 * 24 * 3600;
 
@@ -46,38 +51,82 @@ export class CallsRepository {
 
   /**
    * A single-use, short-lived token that binds one media websocket to the call whose signed
-   * webhook minted it. Only its hash is stored. Works across server instances.
+   * webhook minted it. Only its hash is stored. Works across server instances. A call gets a
+   * token only until a stream has been bound with one: a replayed voice webhook (its signature has
+   * no timestamp) cannot mint a second way in. Returns null when the call already has its stream.
    */
-  async mintStreamToken(claims: StreamTokenClaims, nowMs = Date.now()): Promise<string> {
+  async mintStreamToken(claims: StreamTokenClaims, nowMs = Date.now()): Promise<string | null> {
     const token = randomBytes(18).toString('base64url');
-    await this.db.send(
-      new PutCommand({
-        TableName: this.tableName,
-        Item: {
-          ...keys.streamToken(claims.callSid),
-          tokenHash: hashToken(token),
-          ...claims,
-          expiresAt: Math.floor(nowMs / 1000) + TOKEN_TTL_SECONDS,
-        },
-      }),
-    );
-    return token;
+    try {
+      await this.db.send(
+        new PutCommand({
+          TableName: this.tableName,
+          Item: {
+            ...keys.streamToken(claims.callSid),
+            tokenHash: hashToken(token),
+            ...claims,
+            validUntil: seconds(nowMs) + TOKEN_TTL_SECONDS,
+            expiresAt: seconds(nowMs) + STATE_TTL_SECONDS,
+          },
+          // Twilio may retry the webhook before the stream connects: that may replace the token.
+          ConditionExpression: 'attribute_not_exists(boundAt)',
+        }),
+      );
+      return token;
+    } catch (error) {
+      if (error instanceof ConditionalCheckFailedException) return null;
+      throw error;
+    }
   }
 
-  /** Consumes the token if it matches this call and has not expired; null otherwise. */
+  /**
+   * A fresh token for a call whose stream dropped (RES-01), at most `maxReconnects` times per call.
+   * Null when the call has no bound stream to resume or has used up its reconnects.
+   */
+  async mintReconnectToken(
+    callSid: string,
+    maxReconnects: number,
+    nowMs = Date.now(),
+  ): Promise<string | null> {
+    const token = randomBytes(18).toString('base64url');
+    try {
+      await this.db.send(
+        new UpdateCommand({
+          TableName: this.tableName,
+          Key: keys.streamToken(callSid),
+          UpdateExpression: 'SET tokenHash = :hash, validUntil = :valid ADD reconnects :one REMOVE boundAt',
+          ConditionExpression:
+            'attribute_exists(boundAt) AND (attribute_not_exists(reconnects) OR reconnects < :max)',
+          ExpressionAttributeValues: {
+            ':hash': hashToken(token),
+            ':valid': seconds(nowMs) + TOKEN_TTL_SECONDS,
+            ':one': 1,
+            ':max': maxReconnects,
+          },
+        }),
+      );
+      return token;
+    } catch (error) {
+      if (error instanceof ConditionalCheckFailedException) return null;
+      throw error;
+    }
+  }
+
+  /** Binds the stream: the token must match this call, be unexpired and unused; null otherwise. */
   async consumeStreamToken(
     callSid: string,
     token: string,
     nowMs = Date.now(),
-  ): Promise<StreamTokenClaims | null> {
+  ): Promise<(StreamTokenClaims & { reconnects: number }) | null> {
     try {
       const { Attributes } = await this.db.send(
-        new DeleteCommand({
+        new UpdateCommand({
           TableName: this.tableName,
           Key: keys.streamToken(callSid),
-          ConditionExpression: 'tokenHash = :hash AND expiresAt > :now',
-          ExpressionAttributeValues: { ':hash': hashToken(token), ':now': Math.floor(nowMs / 1000) },
-          ReturnValues: 'ALL_OLD',
+          UpdateExpression: 'SET boundAt = :now',
+          ConditionExpression: 'tokenHash = :hash AND validUntil > :now AND attribute_not_exists(boundAt)',
+          ExpressionAttributeValues: { ':hash': hashToken(token), ':now': seconds(nowMs) },
+          ReturnValues: 'ALL_NEW',
         }),
       );
       if (!Attributes) return null;
@@ -85,12 +134,55 @@ export class CallsRepository {
         callSid,
         callerPhone: (Attributes.callerPhone as string | null) ?? null,
         direction: Attributes.direction as CallDirection,
+        reconnects: Number(Attributes.reconnects ?? 0),
         ...(Attributes.appointmentId ? { appointmentId: Attributes.appointmentId as string } : {}),
       };
     } catch (error) {
       if (error instanceof ConditionalCheckFailedException) return null;
       throw error;
     }
+  }
+
+  /**
+   * True the first time a webhook delivery is seen (SEC-06). Twilio retries, and anyone holding a
+   * signed request can replay it; only the first delivery may have an effect, across instances.
+   */
+  async firstDelivery(key: string, nowMs = Date.now()): Promise<boolean> {
+    try {
+      await this.db.send(
+        new PutCommand({
+          TableName: this.tableName,
+          Item: { ...keys.webhookDelivery(key), expiresAt: seconds(nowMs) + STATE_TTL_SECONDS },
+          ConditionExpression: 'attribute_not_exists(pk)',
+        }),
+      );
+      return true;
+    } catch (error) {
+      if (error instanceof ConditionalCheckFailedException) return false;
+      throw error;
+    }
+  }
+
+  /** What a resumed stream needs to carry the conversation on (RES-02), kept for a day. */
+  async saveConversation(callSid: string, state: ConversationState, nowMs = Date.now()): Promise<void> {
+    await this.db.send(
+      new PutCommand({
+        TableName: this.tableName,
+        Item: { ...keys.conversation(callSid), ...state, expiresAt: seconds(nowMs) + STATE_TTL_SECONDS },
+      }),
+    );
+  }
+
+  async loadConversation(callSid: string): Promise<ConversationState | null> {
+    const { Item } = await this.db.send(
+      new GetCommand({ TableName: this.tableName, Key: keys.conversation(callSid), ConsistentRead: true }),
+    );
+    if (!Item) return null;
+    return {
+      messages: (Item.messages as ConversationState['messages']) ?? [],
+      customerId: (Item.customerId as string | null) ?? null,
+      finished: Boolean(Item.finished),
+    };
   }
 
   /** Writes the end-of-call record; status callbacks may already have created the item. */

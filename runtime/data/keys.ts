@@ -15,6 +15,8 @@ export const keys = {
   slotDay: (localDate: string) => ({ pk: `DAY#${localDate}` }),
   callRecord: (callSid: string) => ({ pk: `CALL#${callSid}`, sk: 'RECORD' }),
   streamToken: (callSid: string) => ({ pk: `CALL#${callSid}`, sk: 'STREAM_TOKEN' }),
+  conversation: (callSid: string) => ({ pk: `CALL#${callSid}`, sk: 'CONVERSATION' }),
+  webhookDelivery: (key: string) => ({ pk: `WEBHOOK#${key}`, sk: 'SEEN' }),
 };
 
 /** Splits a slot lock sort key back into its slice and bay. */

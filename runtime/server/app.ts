@@ -37,11 +37,19 @@ export async function buildApp(
     bodyLimit: 64 * 1024,
     trustProxy: true,
   });
-  const registry = new CallRegistry(config.shop.calls.maxConcurrentCallsPerTask);
+  const registry = new CallRegistry({
+    maxConcurrentCalls: config.shop.calls.maxConcurrentCallsPerTask,
+    maxCallsPerCaller: config.maxCallsPerCaller,
+  });
 
   await app.register(formbody);
   await app.register(websocket, {
     options: { maxPayload: MAX_WS_PAYLOAD_BYTES },
+    // The default handler terminates the socket before ws's own close frame (1009 for an oversized
+    // frame) leaves; ws closes the socket itself, so only log, and without the stack.
+    errorHandler: (error, _socket, request) => {
+      request.log.warn({ err: { name: error.name } }, 'media socket error');
+    },
     // fastify.close() must not wait for live calls; shutdown drains them explicitly first.
     preClose: (done) => {
       for (const client of app.websocketServer.clients) client.close(1001, 'server shutting down');

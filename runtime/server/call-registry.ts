@@ -1,22 +1,35 @@
 import type { CallSession } from '../conversation/call-session';
 
+export interface CallLimits {
+  /** Calls this process carries at once (the shop's calls.maxConcurrentCallsPerTask). */
+  maxConcurrentCalls: number;
+  /** Calls from one number at once: a caller dialling in a loop cannot take every line (SEC-16). */
+  maxCallsPerCaller: number;
+}
+
 /** The calls this process carries: for capacity limits, health and draining on shutdown. */
 export class CallRegistry {
-  private readonly active = new Map<string, CallSession>();
+  private readonly active = new Map<string, { session: CallSession; callerPhone: string | null }>();
   private draining = false;
+  private readonly listeners: ((activeCalls: number) => void)[] = [];
 
-  constructor(private readonly maxConcurrentCalls: number) {}
+  constructor(private readonly limits: CallLimits) {}
 
-  canAcceptCall(): boolean {
-    return !this.draining && this.active.size < this.maxConcurrentCalls;
+  canAcceptCall(callerPhone: string | null = null): boolean {
+    if (this.draining || this.active.size >= this.limits.maxConcurrentCalls) return false;
+    if (!callerPhone) return true;
+    let fromCaller = 0;
+    for (const call of this.active.values()) if (call.callerPhone === callerPhone) fromCaller++;
+    return fromCaller < this.limits.maxCallsPerCaller;
   }
 
-  add(callSid: string, session: CallSession): void {
-    this.active.set(callSid, session);
+  add(callSid: string, session: CallSession, callerPhone: string | null): void {
+    this.active.set(callSid, { session, callerPhone });
+    this.notify();
   }
 
   remove(callSid: string): void {
-    this.active.delete(callSid);
+    if (this.active.delete(callSid)) this.notify();
   }
 
   get size(): number {
@@ -32,6 +45,15 @@ export class CallRegistry {
   }
 
   sessions(): CallSession[] {
-    return [...this.active.values()];
+    return [...this.active.values()].map((call) => call.session);
+  }
+
+  /** Told whenever the number of active calls changes (e.g. for ECS scale-in protection). */
+  onChange(listener: (activeCalls: number) => void): void {
+    this.listeners.push(listener);
+  }
+
+  private notify(): void {
+    for (const listener of this.listeners) listener(this.active.size);
   }
 }

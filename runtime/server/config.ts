@@ -43,6 +43,7 @@ const environmentSchema = z
     VPIC_BASE_URL: z.url().optional(),
     STT_ENDPOINTING_MS: z.coerce.number().int().min(10).max(5000).default(300),
     STT_UTTERANCE_END_MS: z.coerce.number().int().min(1000).max(5000).default(1000),
+    MAX_CALLS_PER_CALLER: z.coerce.number().int().min(1).max(50).default(2),
     MAX_TOOL_ROUNDS: z.coerce.number().int().min(1).max(10).default(4),
     HISTORY_MAX_TOKENS: z.coerce.number().int().min(1000).max(100_000).default(16_000),
     BARGE_IN_MIN_SPEECH_MS: z.coerce.number().int().min(0).max(3000).default(300),
@@ -98,6 +99,7 @@ export interface ServerConfig {
     | { invoker: 'lambda'; functions: Record<ToolName, string> }
     | { invoker: 'local'; vpicBaseUrl?: string };
   maxToolRounds: number;
+  maxCallsPerCaller: number;
   historyMaxTokens: number;
   turnTaking: TurnTakingSettings;
   logLevel: string;
@@ -191,6 +193,7 @@ export function loadServerConfig(environment: NodeJS.ProcessEnv = process.env): 
         ? { invoker: 'lambda', functions: parseToolFunctions(env.TOOL_FUNCTIONS!) }
         : { invoker: 'local', ...(env.VPIC_BASE_URL ? { vpicBaseUrl: env.VPIC_BASE_URL } : {}) },
     maxToolRounds: env.MAX_TOOL_ROUNDS,
+    maxCallsPerCaller: env.MAX_CALLS_PER_CALLER,
     historyMaxTokens: env.HISTORY_MAX_TOKENS,
     turnTaking: {
       bargeIn: { minSpeechMs: env.BARGE_IN_MIN_SPEECH_MS, minWords: env.BARGE_IN_MIN_WORDS },

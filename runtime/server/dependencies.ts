@@ -1,6 +1,7 @@
 import type { Temporal } from 'temporal-polyfill';
 import type { CallsRepository } from '../data/calls-repo';
 import type { ChatModel, SpeechToText, TextToSpeech } from '../providers/interfaces';
+import type { ReminderCallOutcomeInput } from '../reminders/call-outcome';
 import type { CallControl } from '../telephony/call-control';
 import type { ToolInvoker } from '../tools/invoker';
 
@@ -14,4 +15,6 @@ export interface ServerDependencies {
   /** Hang-up and transfer of live calls (Twilio REST). */
   control: CallControl;
   now: () => Temporal.Instant;
+  /** Records how a reminder call ended on its appointment (from the status callback). */
+  reminderOutcome?: (input: ReminderCallOutcomeInput) => Promise<unknown>;
 }

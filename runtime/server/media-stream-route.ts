@@ -23,6 +23,8 @@ import type { ServerDependencies } from './dependencies';
 export const MEDIA_PATH = '/twilio/media';
 /** Consecutive malformed frames tolerated before the socket is closed. */
 const MAX_MALFORMED_IN_A_ROW = 20;
+/** Twilio sends `start` right after the upgrade; a socket that does not is not Twilio's (SEC-03). */
+const START_DEADLINE_MS = 5000;
 
 export function registerMediaStreamRoute(
   app: FastifyInstance,
@@ -69,8 +71,15 @@ class MediaConnection {
     private readonly registry: CallRegistry,
     private readonly sessionDeps: Omit<CallSessionDependencies, 'logger'>,
   ) {
+    const deadline = setTimeout(() => {
+      if (!this.session) socket.close(1008, 'no start');
+    }, START_DEADLINE_MS);
+    deadline.unref();
     socket.on('message', (data, isBinary) => this.onMessage(data as Buffer, isBinary));
-    socket.on('close', () => void this.end('stream_closed'));
+    socket.on('close', () => {
+      clearTimeout(deadline);
+      void this.end('stream_closed');
+    });
     socket.on('error', (error) => this.log.warn({ err: { name: error.name } }, 'media socket error'));
   }
 
@@ -148,6 +157,8 @@ class MediaConnection {
         callSid,
         direction: claims.direction,
         callerPhone: claims.callerPhone,
+        ...(claims.appointmentId ? { appointmentId: claims.appointmentId } : {}),
+        resumed: claims.reconnects > 0,
         twilio: {
           sendAudio: (audio) => send(outbound.media(streamSid, audio)),
           sendMark: (name) => send(outbound.mark(streamSid, name)),
@@ -157,7 +168,7 @@ class MediaConnection {
       },
     );
     this.session = session;
-    this.registry.add(callSid, session);
+    this.registry.add(callSid, session, claims.callerPhone);
     try {
       await session.start();
     } catch (error) {

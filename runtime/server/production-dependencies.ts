@@ -14,6 +14,7 @@ import {
   ReconnectingTextToSpeech,
   type ReconnectPolicy,
 } from '../providers/reconnecting';
+import { createReminderOutcomeRecorder } from '../reminders/call-outcome';
 import { TwilioCallControl } from '../telephony/call-control';
 import { createToolDependencies } from '../tools/dependencies';
 import { LambdaToolInvoker, LocalToolInvoker, type ToolInvoker } from '../tools/invoker';
@@ -55,6 +56,7 @@ export function createServerDependencies(config: ServerConfig, logger: Logger): 
     ),
     tts: new ReconnectingTextToSpeech(new DeepgramTextToSpeech(deepgram, config.deepgram.voice), reconnect),
     model: new OpenAiChatModel({ ...config.openai }),
+    reminderOutcome: createReminderOutcomeRecorder({ db, tables: config.tables, logger }),
     control: new TwilioCallControl({ ...config.twilio, publicBaseUrl: config.publicBaseUrl }),
     now,
   };

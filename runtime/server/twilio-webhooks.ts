@@ -1,32 +1,55 @@
 /**
- * Twilio's HTTP webhooks. Every one is signature-checked against the public URL before anything
- * else happens (SEC-01); the answer to a forged request is 403 and no side effect.
+ * Twilio's HTTP webhooks. Every one is signature-checked against the public URL Twilio called —
+ * path and query string — before anything else happens (SEC-01); the answer to a forged request is
+ * 403 and no side effect. Status callbacks take effect once however often they are delivered (SEC-06).
  */
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import * as z from 'zod';
 import { normalizePhone } from '../domain/phone';
+import { reminderCallOutcomeSchema } from '../reminders/call-outcome';
 import { isValidWebhook, mediaStreamUrl, publicUrl } from '../telephony/twilio-signature';
-import { connectStreamTwiml, fallbackTwiml, transferOutcomeTwiml } from '../telephony/twiml';
+import {
+  connectStreamTwiml,
+  fallbackTwiml,
+  hangUpTwiml,
+  transferOutcomeTwiml,
+  transferTwiml,
+} from '../telephony/twiml';
 import type { CallRegistry } from './call-registry';
 import type { ServerConfig } from './config';
 import type { ServerDependencies } from './dependencies';
+import { registerOutboundWebhook } from './outbound-webhook';
+
+const callSid = z.string().regex(/^CA[0-9a-f]{32}$/i);
+const accountSid = z.string().regex(/^AC[0-9a-f]{32}$/i);
 
 const voiceWebhookSchema = z.object({
-  CallSid: z.string().regex(/^CA[0-9a-f]{32}$/i),
-  AccountSid: z.string().regex(/^AC[0-9a-f]{32}$/i),
+  CallSid: callSid,
+  AccountSid: accountSid,
   From: z.string().max(64).optional(),
   To: z.string().max(64).optional(),
   Direction: z.string().max(32).optional(),
 });
 
 const statusWebhookSchema = z.object({
-  CallSid: z.string().regex(/^CA[0-9a-f]{32}$/i),
+  CallSid: callSid,
   CallStatus: z.string().max(32),
   CallDuration: z.coerce.number().int().min(0).optional(),
+  SequenceNumber: z.string().max(10).optional(),
+  AnsweredBy: z.string().max(32).optional(),
 });
 
+const appointmentQuery = z.object({
+  appointmentId: z
+    .string()
+    .regex(/^apt_[0-9A-Z]{10}$/)
+    .optional(),
+});
+
+const streamEndedSchema = z.object({ CallSid: callSid, AccountSid: accountSid });
+
 const transferStatusSchema = z.object({
-  CallSid: z.string().regex(/^CA[0-9a-f]{32}$/i),
+  CallSid: callSid,
   DialCallStatus: z.string().max(32).optional(),
 });
 
@@ -34,6 +57,16 @@ const BUSY_MESSAGE =
   'Thanks for calling. All our lines are busy right now, so let me connect you to the shop.';
 const UNAVAILABLE_MESSAGE =
   'Thanks for calling. Our assistant is not available right now, so let me connect you to the shop.';
+const RECONNECTING_MESSAGE = 'Sorry about that, one moment please.';
+const DROPPED_MESSAGE = "I'm sorry, we lost the line for a moment. Let me connect you to the shop.";
+/** A dropped stream is resumed once; a second drop goes to the shop. */
+const MAX_RECONNECTS = 1;
+
+export type SignedPreHandler = (
+  request: FastifyRequest,
+  reply: FastifyReply,
+  done: (error?: Error) => void,
+) => void;
 
 export function registerTwilioWebhooks(
   app: FastifyInstance,
@@ -41,78 +74,128 @@ export function registerTwilioWebhooks(
   deps: ServerDependencies,
   registry: CallRegistry,
 ): void {
-  const signed =
-    (path: string) =>
-    (request: FastifyRequest, reply: FastifyReply, done: (error?: Error) => void): void => {
-      const params = (request.body ?? {}) as Record<string, unknown>;
-      const signature = request.headers['x-twilio-signature'];
-      if (
-        !config.providersConfigured ||
-        !isValidWebhook(
-          config.twilio.authToken,
-          typeof signature === 'string' ? signature : undefined,
-          publicUrl(config.publicBaseUrl, path),
-          params,
-        )
-      ) {
-        // Without configured keys nothing can be verified; a real call still gets a way to the shop.
-        if (!config.providersConfigured && path === '/twilio/voice') {
-          request.log.error('provider keys are not configured; handing the call to the shop');
-          reply.type('text/xml').send(fallbackTwiml(UNAVAILABLE_MESSAGE, config.shop.transferNumber));
-          return;
-        }
-        reply.code(403).type('text/plain').send('Twilio request validation failed');
-        return;
-      }
-      done();
-    };
-
-  app.post('/twilio/voice', { preHandler: signed('/twilio/voice') }, async (request, reply) => {
-    const form = voiceWebhookSchema.safeParse(request.body);
-    if (!form.success || form.data.AccountSid !== config.twilio.accountSid) {
-      return reply.code(400).type('text/plain').send('unexpected webhook parameters');
+  const signed: SignedPreHandler = (request, reply, done) => {
+    const params = (request.body ?? {}) as Record<string, unknown>;
+    const signature = request.headers['x-twilio-signature'];
+    // request.url is the path and query exactly as Twilio sent them, which is what it signed.
+    const url = publicUrl(config.publicBaseUrl, request.url);
+    const valid =
+      config.providersConfigured &&
+      isValidWebhook(
+        config.twilio.authToken,
+        typeof signature === 'string' ? signature : undefined,
+        url,
+        params,
+      );
+    if (valid) return done();
+    // Without configured keys nothing can be verified; a real call still gets a way to the shop.
+    if (!config.providersConfigured && request.routeOptions.url === '/twilio/voice') {
+      request.log.error('provider keys are not configured; handing the call to the shop');
+      reply.type('text/xml').send(fallbackTwiml(UNAVAILABLE_MESSAGE, config.shop.transferNumber));
+      return;
     }
-    if (!registry.canAcceptCall()) {
-      request.log.warn({ callSid: form.data.CallSid }, 'call refused: at capacity or draining');
+    reply.code(403).type('text/plain').send('Twilio request validation failed');
+  };
+  const badRequest = (reply: FastifyReply) =>
+    reply.code(400).type('text/plain').send('unexpected webhook parameters');
+  const streamAction = `${config.publicBaseUrl}/twilio/stream-ended`;
+  const transferAction = `${config.publicBaseUrl}/twilio/transfer-status`;
+
+  app.post('/twilio/voice', { preHandler: signed }, async (request, reply) => {
+    const form = voiceWebhookSchema.safeParse(request.body);
+    if (!form.success || form.data.AccountSid !== config.twilio.accountSid) return badRequest(reply);
+    const callerPhone = form.data.From ? normalizePhone(form.data.From) : null;
+    if (!registry.canAcceptCall(callerPhone)) {
+      request.log.warn({ callSid: form.data.CallSid }, 'call refused: at capacity, draining or caller limit');
       return reply.type('text/xml').send(fallbackTwiml(BUSY_MESSAGE, config.shop.transferNumber));
     }
-    const callerPhone = form.data.From ? normalizePhone(form.data.From) : null;
     const token = await deps.calls.mintStreamToken({
       callSid: form.data.CallSid,
       callerPhone,
       direction: 'inbound',
     });
-    const twiml = connectStreamTwiml(mediaStreamUrl(config.publicBaseUrl), {
-      token,
-      direction: 'inbound',
-      caller: callerPhone ?? 'anonymous',
-    });
+    if (!token) {
+      // The call already has its stream: this is a replay, not Twilio.
+      request.log.warn({ callSid: form.data.CallSid }, 'voice webhook replayed for a call already streaming');
+      return reply.type('text/xml').send(hangUpTwiml());
+    }
+    const twiml = connectStreamTwiml(
+      mediaStreamUrl(config.publicBaseUrl),
+      { token, direction: 'inbound' },
+      { action: streamAction },
+    );
     return reply.type('text/xml').send(twiml);
   });
 
-  app.post('/twilio/status', { preHandler: signed('/twilio/status') }, async (request, reply) => {
+  registerOutboundWebhook(app, config, deps, registry, { signed, streamAction });
+
+  // <Connect action>: the stream ended without the call ending (a dropped socket, a lost task).
+  app.post('/twilio/stream-ended', { preHandler: signed }, async (request, reply) => {
+    const form = streamEndedSchema.safeParse(request.body);
+    if (!form.success || form.data.AccountSid !== config.twilio.accountSid) return badRequest(reply);
+    const state = await deps.calls.loadConversation(form.data.CallSid);
+    if (state?.finished) return reply.type('text/xml').send(hangUpTwiml());
+    const token = registry.isDraining
+      ? null
+      : await deps.calls.mintReconnectToken(form.data.CallSid, MAX_RECONNECTS);
+    request.log.warn({ callSid: form.data.CallSid, resumed: token !== null }, 'media stream ended early');
+    if (!token) {
+      return reply
+        .type('text/xml')
+        .send(transferTwiml(config.shop.transferNumber, transferAction, DROPPED_MESSAGE));
+    }
+    const twiml = connectStreamTwiml(
+      mediaStreamUrl(config.publicBaseUrl),
+      { token, resumed: 'true' },
+      { action: streamAction, announcement: RECONNECTING_MESSAGE },
+    );
+    return reply.type('text/xml').send(twiml);
+  });
+
+  app.post('/twilio/status', { preHandler: signed }, async (request, reply) => {
     const form = statusWebhookSchema.safeParse(request.body);
-    if (!form.success) return reply.code(400).type('text/plain').send('unexpected webhook parameters');
-    await deps.calls.recordStatus(form.data.CallSid, {
-      status: form.data.CallStatus,
+    const query = appointmentQuery.safeParse(request.query);
+    if (!form.success || !query.success) return badRequest(reply);
+    const { CallSid, CallStatus, SequenceNumber, AnsweredBy, CallDuration } = form.data;
+    // Keyed on what the callback says, not on a header a replayer could change.
+    const key = `status:${CallSid}:${CallStatus}:${SequenceNumber ?? ''}:${AnsweredBy ?? ''}`;
+    if (!(await deps.calls.firstDelivery(key))) return reply.code(204).send();
+    await deps.calls.recordStatus(CallSid, {
+      status: CallStatus,
       at: deps.now().toString(),
-      ...(form.data.CallDuration !== undefined ? { durationSeconds: form.data.CallDuration } : {}),
+      ...(CallDuration !== undefined ? { durationSeconds: CallDuration } : {}),
     });
+    const appointmentId = query.data.appointmentId;
+    if (appointmentId && deps.reminderOutcome) {
+      const outcome = reminderCallOutcomeSchema.safeParse({
+        appointmentId,
+        callSid: CallSid,
+        callStatus: CallStatus,
+        ...(AnsweredBy ? { answeredBy: AnsweredBy } : {}),
+      });
+      if (!outcome.success) request.log.warn({ callSid: CallSid }, 'reminder status callback not understood');
+      else {
+        await deps
+          .reminderOutcome(outcome.data)
+          .catch((error: Error) =>
+            request.log.error(
+              { err: { name: error.name }, callSid: CallSid },
+              'reminder outcome not recorded',
+            ),
+          );
+      }
+    }
     return reply.code(204).send();
   });
 
   // Where a transfer's <Dial> reports back: only an unanswered transfer gets the fallback message.
-  app.post(
-    '/twilio/transfer-status',
-    { preHandler: signed('/twilio/transfer-status') },
-    async (request, reply) => {
-      const form = transferStatusSchema.safeParse(request.body);
-      if (!form.success) return reply.code(400).type('text/plain').send('unexpected webhook parameters');
-      request.log.info(
-        { callSid: form.data.CallSid, dialCallStatus: form.data.DialCallStatus },
-        'transfer finished',
-      );
-      return reply.type('text/xml').send(transferOutcomeTwiml(form.data.DialCallStatus));
-    },
-  );
+  app.post('/twilio/transfer-status', { preHandler: signed }, async (request, reply) => {
+    const form = transferStatusSchema.safeParse(request.body);
+    if (!form.success) return badRequest(reply);
+    request.log.info(
+      { callSid: form.data.CallSid, dialCallStatus: form.data.DialCallStatus },
+      'transfer finished',
+    );
+    return reply.type('text/xml').send(transferOutcomeTwiml(form.data.DialCallStatus));
+  });
 }

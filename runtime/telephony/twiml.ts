@@ -10,9 +10,10 @@ export const TRANSFER_FALLBACK_MESSAGE =
 export function connectStreamTwiml(
   streamUrl: string,
   parameters: Record<string, string>,
-  options: { action?: string } = {},
+  options: { action?: string; announcement?: string } = {},
 ): string {
   const response = new twilio.twiml.VoiceResponse();
+  if (options.announcement) response.say(options.announcement);
   const connect = response.connect(options.action ? { action: options.action, method: 'POST' } : {});
   const stream = connect.stream({ url: streamUrl });
   for (const [name, value] of Object.entries(parameters)) stream.parameter({ name, value });
@@ -43,6 +44,20 @@ export function transferOutcomeTwiml(dialCallStatus: string | undefined): string
   const response = new twilio.twiml.VoiceResponse();
   if (dialCallStatus !== 'completed' && dialCallStatus !== 'answered')
     response.say(TRANSFER_FALLBACK_MESSAGE);
+  response.hangup();
+  return response.toString();
+}
+
+export function hangUpTwiml(): string {
+  const response = new twilio.twiml.VoiceResponse();
+  response.hangup();
+  return response.toString();
+}
+
+/** A message left on an answering machine: Twilio waited for the beep (DetectMessageEnd). */
+export function voicemailTwiml(message: string): string {
+  const response = new twilio.twiml.VoiceResponse();
+  response.say(message);
   response.hangup();
   return response.toString();
 }

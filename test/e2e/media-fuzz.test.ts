@@ -189,8 +189,6 @@ function frameOfSize(streamSid: string, bytes: number): string {
 }
 
 describe('SEC-07: hostile frames on the media socket', () => {
-  // The close code should be 1009; today it is often 1006 (the websocket plugin's default error
-  // handler terminates the TCP connection before the close frame is out): see pending-security.md.
   it('refuses a frame over 64 KiB by closing that socket, accepts one of exactly 64 KiB, and serves the other calls on', async () => {
     scriptCodes();
     const good = await e2e.startCall();
@@ -206,7 +204,7 @@ describe('SEC-07: hostile frames on the media socket', () => {
     expect(await Promise.race([victim.closed, Promise.resolve('open')])).toBe('open');
 
     victim.sendRaw(frameOfSize(victim.streamSid, MAX_PAYLOAD + 1));
-    expect([1009, 1006]).toContain((await victim.closed).code);
+    expect((await victim.closed).code).toBe(1009);
     await eventually('the oversized call is gone', () => e2e.server.registry.size === 1);
 
     await good.say('My code RED5 thanks');
@@ -218,7 +216,7 @@ describe('SEC-07: hostile frames on the media socket', () => {
     // Unauthenticated sockets get the same treatment.
     const raw = await RawSocket.open();
     await raw.send('x'.repeat(MAX_PAYLOAD + 100));
-    expect([1009, 1006]).toContain(await raw.closed);
+    expect(await raw.closed).toBe(1009);
   });
 
   it('ignores media before start: that audio never reaches speech-to-text', async () => {
@@ -615,10 +613,9 @@ describe('RES-12a: fuzzing the live media socket', () => {
     const summary = { seed, frames, elapsedMs: Math.round(elapsed), answeredDuringFuzz, codes: [...codes] };
     expect(frames, JSON.stringify(summary)).toBeGreaterThanOrEqual(5000);
     expect(elapsed, JSON.stringify(summary)).toBeLessThan(20_000);
-    // The server only ever ends a fuzz socket normally, for policy (malformed / bad start) or size
-    // (1009, or 1006 after an oversized frame: see pending-security.md).
+    // The server only ever ends a fuzz socket normally, for policy (malformed / bad start) or size.
     expect(
-      [...codes.keys()].filter((code) => ![1000, 1006, 1008, 1009].includes(code)),
+      [...codes.keys()].filter((code) => ![1000, 1008, 1009].includes(code)),
       JSON.stringify(summary),
     ).toEqual([]);
     expect(

@@ -463,3 +463,64 @@ describe('SEC-03: a media socket is bound to one call by a single-use token', ()
     expect({ ...(await sideEffects()), callsTable: before.callsTable }).toEqual(before);
   });
 });
+
+describe('SEC-01/06/03: query strings, replays and idle sockets', () => {
+  it('validates the query string as part of the signed URL', async () => {
+    const params = { CallSid: callSid(), AccountSid: e2e.twilio.accountSid, CallStatus: 'completed' };
+    const genuine = await e2e.twilio.signedPost({
+      transportUrl: `${e2e.baseUrl}/twilio/status?a=1&b=2`,
+      signedUrl: `${PUBLIC_BASE_URL}/twilio/status?a=1&b=2`,
+      params,
+    });
+    expect(genuine.status).toBe(204);
+    const before = await sideEffects();
+    const added = await e2e.twilio.signedPost({
+      transportUrl: `${e2e.baseUrl}/twilio/status?x=1`,
+      signedUrl: `${PUBLIC_BASE_URL}/twilio/status`,
+      params: { ...params, CallSid: callSid() },
+    });
+    expect(added.status).toBe(403);
+    expect(await sideEffects()).toEqual(before);
+  });
+
+  it('gives a replayed status callback one effect, whatever idempotency header it carries', async () => {
+    const params = { CallSid: callSid(), AccountSid: e2e.twilio.accountSid, CallStatus: 'completed' };
+    const signature = sign(`${PUBLIC_BASE_URL}/twilio/status`, params);
+    for (const idempotency of ['idem-1', 'idem-1', 'idem-2']) {
+      const answer = await postForm(`${e2e.baseUrl}/twilio/status`, params, {
+        'x-twilio-signature': signature,
+        'i-twilio-idempotency-token': idempotency,
+      });
+      expect(answer.status).toBe(204);
+    }
+    const record = await e2e.deps.calls.getCallRecord(params.CallSid);
+    expect(record?.statusHistory).toHaveLength(1);
+  });
+
+  it('mints no second stream token when a voice webhook is replayed for a call already streaming', async () => {
+    e2e.openai.setScript(() => ({ kind: 'text', text: 'Okay.' }));
+    const call = await e2e.startCall();
+    await call.waitForHeard(/How can I help/);
+    const replay = await e2e.twilio.signedPost({
+      transportUrl: `${e2e.baseUrl}/twilio/voice`,
+      signedUrl: `${PUBLIC_BASE_URL}/twilio/voice`,
+      params: {
+        CallSid: call.callSid,
+        AccountSid: e2e.twilio.accountSid,
+        From: '+12175551234',
+        To: '+12175550142',
+        CallStatus: 'ringing',
+        Direction: 'inbound',
+      },
+    });
+    expect(replay.status).toBe(200);
+    expect(replay.body).not.toContain('<Stream');
+    await call.hangup();
+  });
+
+  it('closes a signed socket that never presents start', async () => {
+    const socket = openMedia();
+    expect(await socket.handshake).toBe(101);
+    expect(await socket.closed).toBe(1008);
+  }, 10_000);
+});

@@ -1,0 +1,69 @@
+/**
+ * The answer to a reminder call the dialer placed (`/twilio/outbound?appointmentId=…`, signed like
+ * every webhook). Twilio's synchronous answering-machine detection puts `AnsweredBy` on this very
+ * request: a person gets the assistant, a machine gets a short voicemail after the beep.
+ */
+import type { FastifyInstance } from 'fastify';
+import * as z from 'zod';
+import { findReminderContext, voicemailMessage } from '../conversation/reminder-context';
+import { normalizePhone } from '../domain/phone';
+import { mediaStreamUrl } from '../telephony/twilio-signature';
+import { connectStreamTwiml, hangUpTwiml, voicemailTwiml } from '../telephony/twiml';
+import type { CallRegistry } from './call-registry';
+import type { ServerConfig } from './config';
+import type { ServerDependencies } from './dependencies';
+import type { SignedPreHandler } from './twilio-webhooks';
+
+const outboundSchema = z.object({
+  CallSid: z.string().regex(/^CA[0-9a-f]{32}$/i),
+  AccountSid: z.string().regex(/^AC[0-9a-f]{32}$/i),
+  To: z.string().max(64),
+  AnsweredBy: z.string().max(32).optional(),
+});
+const outboundQuery = z.object({ appointmentId: z.string().regex(/^apt_[0-9A-Z]{10}$/) });
+
+export function registerOutboundWebhook(
+  app: FastifyInstance,
+  config: ServerConfig,
+  deps: ServerDependencies,
+  registry: CallRegistry,
+  options: { signed: SignedPreHandler; streamAction: string },
+): void {
+  app.post('/twilio/outbound', { preHandler: options.signed }, async (request, reply) => {
+    const form = outboundSchema.safeParse(request.body);
+    const query = outboundQuery.safeParse(request.query);
+    if (!form.success || !query.success || form.data.AccountSid !== config.twilio.accountSid) {
+      return reply.code(400).type('text/plain').send('unexpected webhook parameters');
+    }
+    const { CallSid, AnsweredBy } = form.data;
+    const { appointmentId } = query.data;
+    const customerPhone = normalizePhone(form.data.To);
+    const xml = (twiml: string) => reply.type('text/xml').send(twiml);
+    request.log.info({ callSid: CallSid, answeredBy: AnsweredBy ?? 'unknown' }, 'reminder call answered');
+    if (AnsweredBy === 'fax' || !customerPhone) return xml(hangUpTwiml());
+    if (AnsweredBy?.startsWith('machine')) {
+      const context = await findReminderContext(
+        deps.invoker,
+        { shopId: config.shop.shopId, callSid: CallSid, callerPhone: customerPhone, customerId: null },
+        appointmentId,
+      );
+      return xml(context ? voicemailTwiml(voicemailMessage(config.shop, context)) : hangUpTwiml());
+    }
+    // A person (or AMD could not tell): the assistant takes the call, if there is room for it.
+    if (!registry.canAcceptCall()) return xml(hangUpTwiml());
+    const token = await deps.calls.mintStreamToken({
+      callSid: CallSid,
+      callerPhone: customerPhone,
+      direction: 'outbound',
+      appointmentId,
+    });
+    if (!token) return xml(hangUpTwiml());
+    return xml(
+      connectStreamTwiml(
+        mediaStreamUrl(config.publicBaseUrl),
+        { token, direction: 'outbound' },
+        { action: options.streamAction },
+      ),
+    );
+  });
+}
