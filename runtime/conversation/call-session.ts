@@ -221,6 +221,14 @@ export class CallSession {
     void this.transfer('caller_pressed_0', PHRASES.transferring);
   }
 
+  /** The server is going away: Twilio tells the caller and dials the shop (our voice may be cut). */
+  async handOff(outcome: string): Promise<void> {
+    if (this.stopped || !this.output) return;
+    this.cutEverything();
+    this.ending = false;
+    await this.transfer(outcome, null, PHRASES.shutdownTransfer);
+  }
+
   async stop(reason: string): Promise<void> {
     if (this.stopped) return;
     this.stopped = true;

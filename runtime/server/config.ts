@@ -59,6 +59,8 @@ const environmentSchema = z
       .min(1000)
       .max(4 * 3600_000)
       .optional(),
+    /** Set by the ECS agent on Fargate; used for task scale-in protection. */
+    ECS_AGENT_URI: z.url().optional(),
     LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
     ...tableEnv,
   })
@@ -103,6 +105,7 @@ export interface ServerConfig {
   historyMaxTokens: number;
   turnTaking: TurnTakingSettings;
   logLevel: string;
+  ecsAgentUri?: string;
   /** False while the secret still holds placeholders: the server runs, but hands calls to the shop. */
   providersConfigured: boolean;
 }
@@ -204,6 +207,7 @@ export function loadServerConfig(environment: NodeJS.ProcessEnv = process.env): 
       maxCallMs: env.MAX_CALL_MS ?? shop.calls.maxCallMinutes * 60_000,
     },
     logLevel: env.LOG_LEVEL,
+    ...(env.ECS_AGENT_URI ? { ecsAgentUri: env.ECS_AGENT_URI } : {}),
     providersConfigured: secrets.every((value) => value !== SECRET_PLACEHOLDER),
   };
 }

@@ -7,6 +7,7 @@ import { buildApp } from './app';
 import { ConfigError, loadServerConfig } from './config';
 import { createServerDependencies } from './production-dependencies';
 import { drainOnSignal } from './shutdown';
+import { protectTaskWhileBusy } from './task-protection';
 
 async function main(): Promise<void> {
   let config: ReturnType<typeof loadServerConfig>;
@@ -26,6 +27,10 @@ async function main(): Promise<void> {
     );
   }
   const server = await buildApp(config, createServerDependencies(config, logger), logger);
+  protectTaskWhileBusy(server.registry, logger, {
+    agentUri: config.ecsAgentUri,
+    expiresInMinutes: config.shop.calls.maxCallMinutes + 15,
+  });
   drainOnSignal(server, logger);
   await server.app.listen({ port: config.port, host: config.host });
 }

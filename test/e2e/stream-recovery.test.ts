@@ -34,7 +34,10 @@ describe('a dropped media stream', () => {
     await first.waitForHeard(/How can I help you today\?/);
     await first.say('My car makes a clicking noise.');
     await first.waitForHeard('Noted: My car makes a clicking noise.', 8000);
-    await eventually('the turn saved', async () => (await e2e.deps.calls.loadConversation(first.callSid))?.messages.length);
+    await eventually(
+      'the turn saved',
+      async () => (await e2e.deps.calls.loadConversation(first.callSid))?.messages.length,
+    );
 
     dropStreams();
     await first.closed;
@@ -50,7 +53,9 @@ describe('a dropped media stream', () => {
     await second.closed;
     const third = await connectAction(second, from);
     expect(third.stream).toBeNull();
-    expect(third.webhookResponse.body).toMatch(/<Say>I'm sorry, we lost the line.*<\/Say><Dial .*>\+12175550199<\/Dial>/);
+    expect(third.webhookResponse.body).toMatch(
+      /<Say>I'm sorry, we lost the line.*<\/Say><Dial .*>\+12175550199<\/Dial>/,
+    );
   });
 
   it('is not resumed when the call ended on purpose', async () => {
@@ -58,10 +63,15 @@ describe('a dropped media stream', () => {
     const call = await e2e.startCall({ from });
     await call.waitForHeard(/How can I help/);
     await call.hangup();
-    await eventually('the final state saved', async () => (await e2e.deps.calls.loadConversation(call.callSid))?.finished);
+    await eventually(
+      'the final state saved',
+      async () => (await e2e.deps.calls.loadConversation(call.callSid))?.finished,
+    );
     const after = await connectAction(call, from);
     expect(after.stream).toBeNull();
-    expect(after.webhookResponse.body).toBe('<?xml version="1.0" encoding="UTF-8"?><Response><Hangup/></Response>');
+    expect(after.webhookResponse.body).toBe(
+      '<?xml version="1.0" encoding="UTF-8"?><Response><Hangup/></Response>',
+    );
   });
 });
 
@@ -72,7 +82,9 @@ describe('calls per caller number', () => {
     await Promise.all(calls.map((call) => call.waitForHeard(/How can I help/)));
     const third = await e2e.startCall({ from });
     expect(third.stream).toBeNull();
-    expect(third.webhookResponse.body).toMatch(/<Say>.*all our lines are busy.*<\/Say><Dial>\+12175550199<\/Dial>/i);
+    expect(third.webhookResponse.body).toMatch(
+      /<Say>.*all our lines are busy.*<\/Say><Dial>\+12175550199<\/Dial>/i,
+    );
     const other = await e2e.startCall({ from: '+12175550604' });
     await other.waitForHeard(/How can I help/);
     await Promise.all([...calls, other].map((call) => call.hangup()));
