@@ -8,7 +8,7 @@
 import type { Logger } from 'pino';
 import type { Temporal } from 'temporal-polyfill';
 import type { ShopConfig } from '../config/shop-config';
-import type { CallRecord, CallsRepository } from '../data/calls-repo';
+import type { CallsRepository } from '../data/calls-repo';
 import type {
   ChatMessage,
   ChatModel,
@@ -23,15 +23,18 @@ import type { ToolSession } from '../tools/contract';
 import type { ToolInvoker } from '../tools/invoker';
 import { BargeInDetector, type BargeInSettings } from './barge-in';
 import type { CallControlRequest } from './call-control-tools';
+import { CallExit } from './call-exit';
+import { CallJournal } from './call-journal';
+import { openProviders } from './call-providers';
 import { CallWatchdog } from './call-watchdog';
+import { identifyCaller } from './caller-context';
 import { ConfirmationGate } from './confirmation-gate';
 import { ConversationHistory } from './history';
+import { Interruptions, type Turn, textOf } from './interruptions';
 import { fillerRotation, PHRASES } from './phrases';
-import { buildGreeting, buildSystemPrompt, type CallContext } from './prompt';
-import { findReminderContext } from './reminder-context';
-import { SpeechOutput, type SpokenPiece, type TwilioOutput } from './speech-output';
-import { TurnMetrics } from './turn-metrics';
-import { runTurn, type ToolCallRecord } from './turn-runner';
+import { buildGreeting, buildSystemPrompt } from './prompt';
+import { SpeechOutput, type TwilioOutput } from './speech-output';
+import { runTurn } from './turn-runner';
 
 export interface TurnTakingSettings {
   bargeIn: BargeInSettings;
@@ -71,42 +74,18 @@ export interface CallStart {
   resumed?: boolean;
 }
 
-interface Turn {
-  id: number;
-  abort: AbortController;
-  done: Promise<void>;
-  /** The turn's final answer went into the history. */
-  answered: boolean;
-  userText: string;
-  userAdded: boolean;
-  settled: boolean;
-  spokenEntry?: CallRecord['transcript'][number];
-}
-
-interface Interruption {
-  turn: Turn;
-  heard: string;
-  unheard: SpokenPiece[];
-  timer: NodeJS.Timeout;
-}
-
-/** A goodbye is played to the end, but a broken playback clock must not hold the call open. */
-const PLAYBACK_WAIT_MAX_MS = 20_000;
 /** Lines the assistant says on its own belong to no turn (pruned with every turn). */
 const NO_TURN = -1;
 
 export class CallSession {
   private readonly log: Logger;
   private readonly session: ToolSession;
-  private readonly startedAt: Temporal.Instant;
   private readonly settings: TurnTakingSettings;
   private readonly bargeIn: BargeInDetector;
   private readonly nextFiller = fillerRotation();
-  private readonly metrics = new TurnMetrics();
+  private readonly journal: CallJournal;
   private readonly gate = new ConfirmationGate();
   private callerTurns = 0;
-  private readonly transcript: CallRecord['transcript'] = [];
-  private readonly usage = { promptTokens: 0, completionTokens: 0, llmCalls: 0 };
   private history!: ConversationHistory;
   private output?: SpeechOutput;
   private watchdog?: CallWatchdog;
@@ -117,19 +96,43 @@ export class CallSession {
   private turnId = 0;
   private currentTurn?: Turn;
   private lastTurn?: Turn;
-  private interruption?: Interruption;
+  private readonly interruptions: Interruptions;
   private failuresInARow = 0;
-  private ending = false;
+  private readonly exit: CallExit;
   private stopped = false;
-  private outcome?: string;
-  private persisting: Promise<void> = Promise.resolve();
 
   constructor(
     private readonly deps: CallSessionDependencies,
     private readonly call: CallStart,
   ) {
     this.log = deps.logger.child({ callSid: call.callSid });
-    this.startedAt = deps.now();
+    this.journal = new CallJournal(call, deps.calls, this.log, deps.now);
+    this.interruptions = new Interruptions(
+      {
+        log: this.log,
+        output: () => this.output,
+        history: () => this.history,
+        running: () => this.currentTurn,
+        latest: () => this.lastTurn,
+        isEnding: () => this.exit.ending,
+        isStopped: () => this.stopped,
+        continueConversation: () => this.startTurn(null),
+        interrupted: (turnId, reactionMs) => this.journal.metrics.interrupted(turnId, reactionMs),
+      },
+      deps.settings.turnTaking.resumeAfterMs,
+    );
+    this.exit = new CallExit(
+      {
+        isStopped: () => this.stopped,
+        say: (text) => this.say(text, NO_TURN),
+        whenPlayed: () => this.output?.whenIdle() ?? Promise.resolve(),
+        closeStream: () => call.closeStream(),
+      },
+      deps.control,
+      call.callSid,
+      deps.shop,
+      this.log,
+    );
     this.settings = deps.settings.turnTaking;
     this.bargeIn = new BargeInDetector(this.settings.bargeIn);
     this.session = {
@@ -142,7 +145,7 @@ export class CallSession {
 
   /** Looks the caller up, opens the providers, and greets. */
   async start(): Promise<void> {
-    const context = await this.lookUpCaller();
+    const context = await identifyCaller(this.deps.invoker, this.session, this.call.appointmentId);
     this.history = new ConversationHistory(buildSystemPrompt(this.deps.shop, this.deps.now(), context), {
       maxTokens: this.deps.settings.historyMaxTokens,
     });
@@ -151,46 +154,43 @@ export class CallSession {
       for (const message of saved.messages) this.history.add(message as ChatMessage);
       this.session.customerId = saved.customerId ?? this.session.customerId;
     }
-    const [sttOpened, ttsOpened] = await Promise.allSettled([
-      this.deps.stt.open({
+    const providers = await openProviders(
+      this.deps.stt,
+      {
         speechStarted: () => this.onSpeechStarted(),
         transcript: (event) => this.onTranscript(event.text, event.isFinal, event.speechFinal),
         utteranceEnd: () => this.endOfUtterance(),
         closed: (info) => {
           if (!info.expected) this.providerLost('stt', info.code);
         },
-      }),
-      this.deps.tts.open({
+      },
+      this.deps.tts,
+      {
         audio: (chunk) => this.output?.onTtsAudio(chunk),
         flushed: () => this.output?.onTtsFlushed(),
         cleared: () => this.output?.onTtsCleared(),
         closed: (info) => {
           if (!info.expected) this.providerLost('tts', info.code);
         },
-      }),
-    ]);
-    // One provider failing must not leave the other's socket open.
-    if (sttOpened.status === 'fulfilled') this.sttSession = sttOpened.value;
-    if (ttsOpened.status === 'fulfilled') this.ttsSession = ttsOpened.value;
-    if (sttOpened.status === 'rejected' || ttsOpened.status === 'rejected') {
-      this.closeProviders();
-      throw sttOpened.status === 'rejected' ? sttOpened.reason : (ttsOpened as PromiseRejectedResult).reason;
-    }
-    const tts = ttsOpened.value;
+      },
+    );
+    this.sttSession = providers.stt;
+    this.ttsSession = providers.tts;
+    const tts = providers.tts;
     if (this.stopped) return this.closeProviders();
     this.output = new SpeechOutput(tts, this.call.twilio, {
-      firstAudioReceived: (turnId) => this.metrics.mark(turnId, 'firstTtsByte'),
-      firstAudioSent: (turnId) => this.metrics.mark(turnId, 'firstAudioSent'),
+      firstAudioReceived: (turnId) => this.journal.metrics.mark(turnId, 'firstTtsByte'),
+      firstAudioSent: (turnId) => this.journal.metrics.mark(turnId, 'firstAudioSent'),
       idle: () => this.onOutputIdle(),
     });
     this.watchdog = new CallWatchdog(
       { silenceMs: this.settings.silenceMs, maxCallMs: this.settings.maxCallMs },
       {
         stillThere: () => this.promptSilentCaller(),
-        silenceTimeout: () => void this.endCall('silence', PHRASES.silenceGoodbye(this.deps.shop)),
+        silenceTimeout: () => void this.exit.endCall('silence', PHRASES.silenceGoodbye(this.deps.shop)),
         maxDurationReached: () => {
           this.cutEverything();
-          void this.endCall('max_duration', PHRASES.timeLimit(this.deps.shop));
+          void this.exit.endCall('max_duration', PHRASES.timeLimit(this.deps.shop));
         },
       },
     );
@@ -198,7 +198,7 @@ export class CallSession {
     const turn = this.newTurn('');
     Object.assign(turn, { answered: true, userAdded: true });
     this.history.add({ role: 'assistant', content: greeting });
-    turn.spokenEntry = this.record('assistant', greeting);
+    turn.spokenEntry = this.journal.record('assistant', greeting);
     this.output.say(greeting, turn.id);
     this.log.info({ direction: this.call.direction, context: context.kind }, 'call started');
   }
@@ -206,7 +206,7 @@ export class CallSession {
   /** One inbound audio frame, already decoded from base64; passed straight through. */
   onAudio(frame: Uint8Array): void {
     this.sttSession?.sendAudio(frame);
-    if (this.bargeIn.armed && this.bargeIn.frame(frame, performance.now())) this.interrupt('speech');
+    if (this.bargeIn.armed && this.bargeIn.frame(frame, performance.now())) this.bargeInNow('speech');
   }
 
   onMark(name: string): void {
@@ -215,78 +215,38 @@ export class CallSession {
 
   onDtmf(digit: string): void {
     // Digits can be account or card numbers: only the one that means something here is logged.
-    if (digit !== '0' || this.ending || !this.output) return;
+    if (digit !== '0' || this.exit.ending || !this.output) return;
     this.log.info('caller pressed 0: transferring');
     this.cutEverything();
-    void this.transfer('caller_pressed_0', PHRASES.transferring);
+    void this.exit.transfer('caller_pressed_0', PHRASES.transferring);
   }
 
   /** The server is going away: Twilio tells the caller and dials the shop (our voice may be cut). */
   async handOff(outcome: string): Promise<void> {
     if (this.stopped || !this.output) return;
     this.cutEverything();
-    this.ending = false;
-    await this.transfer(outcome, null, PHRASES.shutdownTransfer);
+    await this.exit.transfer(outcome, null, PHRASES.shutdownTransfer);
   }
 
   async stop(reason: string): Promise<void> {
     if (this.stopped) return;
     this.stopped = true;
-    this.outcome ??= reason;
+    this.exit.outcome ??= reason;
     this.watchdog?.stop();
     this.bargeIn.disarm();
-    if (this.interruption) clearTimeout(this.interruption.timer);
+    this.interruptions.cancel();
     this.currentTurn?.abort.abort();
     await this.currentTurn?.done.catch(() => undefined);
     this.output?.interrupt();
     this.closeProviders();
-    for (const turnId of this.metrics.openTurns()) this.finishMetrics(turnId);
+    for (const turnId of this.journal.metrics.openTurns()) this.finishMetrics(turnId);
     // Only a stream that closed by itself may be resumed; every other end is final.
-    await this.persist(reason !== 'stream_closed' || this.ending);
-    try {
-      await this.deps.calls.saveCallRecord({
-        callSid: this.call.callSid,
-        direction: this.call.direction,
-        callerPhone: this.call.callerPhone,
-        customerId: this.session.customerId,
-        startedAt: this.startedAt.toString(),
-        endedAt: this.deps.now().toString(),
-        outcome: this.outcome ?? reason,
-        transcript: this.transcript,
-        usage: this.usage,
-        latency: this.metrics.summary(),
-      });
-    } catch (error) {
-      this.log.error({ err: { name: (error as Error).name } }, 'could not save the call record');
-    }
-    this.log.info(
-      { outcome: this.outcome, turns: this.turnId, usage: this.usage, latency: this.metrics.summary() },
-      'call ended',
-    );
-  }
-
-  private async lookUpCaller(): Promise<CallContext> {
-    if (!this.call.callerPhone) return { kind: 'new_caller' };
-    if (this.call.appointmentId) {
-      const reminder = await findReminderContext(this.deps.invoker, this.session, this.call.appointmentId);
-      if (reminder) {
-        this.session.customerId = reminder.customerId;
-        return { kind: 'reminder', ...reminder };
-      }
-    }
-    const lookup = await this.deps.invoker.invoke({
-      tool: 'lookup_customer',
-      arguments: {},
-      session: { ...this.session },
-    });
-    if (!lookup.ok) return { kind: 'new_caller' };
-    this.session.customerId = lookup.session.customerId;
-    const customer = (lookup.result as { customer?: { first_name?: string } }).customer;
-    return { kind: 'known_customer', firstName: customer?.first_name ?? 'there', profile: lookup.result };
+    await this.persist(reason !== 'stream_closed' || this.exit.ending);
+    await this.journal.close(this.exit.outcome ?? reason, this.session.customerId, this.turnId);
   }
 
   private somethingToInterrupt(): boolean {
-    return !this.ending && (this.currentTurn !== undefined || Boolean(this.output?.isSpeaking()));
+    return !this.exit.ending && (this.currentTurn !== undefined || Boolean(this.output?.isSpeaking()));
   }
 
   private onSpeechStarted(): void {
@@ -302,7 +262,7 @@ export class CallSession {
         this.somethingToInterrupt() &&
         this.bargeIn.transcript([...this.utteranceParts, trimmed].join(' '))
       ) {
-        this.interrupt('words');
+        this.bargeInNow('words');
       }
       if (isFinal) this.utteranceParts.push(trimmed);
     }
@@ -313,8 +273,8 @@ export class CallSession {
     const text = this.utteranceParts.join(' ').trim();
     this.utteranceParts = [];
     if (!text || this.stopped || !this.output) return;
-    this.record('caller', text);
-    if (this.ending) return;
+    this.journal.record('caller', text);
+    if (this.exit.ending) return;
     // Too short to count as an interruption ("okay", "uh-huh"): answer it once the assistant is done.
     if (this.output.isSpeaking()) {
       this.deferred.push(text);
@@ -323,63 +283,9 @@ export class CallSession {
     this.startTurn(text);
   }
 
-  /** The caller's speech counts as an interruption: silence the assistant now, settle the history later. */
-  private interrupt(kind: 'speech' | 'words'): void {
-    const turn = this.currentTurn ?? this.lastTurn;
-    if (!this.output || !turn || this.ending) return;
-    const detectedAt = performance.now();
+  private bargeInNow(kind: 'speech' | 'words'): void {
     this.bargeIn.disarm();
-    const wasRunning = this.currentTurn !== undefined;
-    turn.abort.abort();
-    const { heard, unheard } = this.output.interrupt();
-    const reactionMs = performance.now() - detectedAt;
-    if (!wasRunning && unheard.length === 0) return;
-    this.metrics.interrupted(turn.id, reactionMs);
-    this.log.info(
-      { turn: turn.id, kind, reactionMs: Math.round(reactionMs * 100) / 100 },
-      'caller interrupted',
-    );
-    const heardText = textOf(heard, turn.id);
-    if (this.interruption) clearTimeout(this.interruption.timer);
-    const interruption: Interruption = {
-      turn,
-      heard: heardText,
-      unheard: unheard.filter((p) => p.turnId === turn.id),
-      timer: setTimeout(() => void this.resume(interruption), this.settings.resumeAfterMs),
-    };
-    this.interruption = interruption;
-    void turn.done.then(() => this.settle(turn, heardText));
-  }
-
-  /** No words followed the interruption: carry on with what the caller has not heard yet. */
-  private async resume(interruption: Interruption): Promise<void> {
-    if (this.interruption !== interruption || this.ending || this.stopped || !this.output) return;
-    this.interruption = undefined;
-    await interruption.turn.done.catch(() => undefined);
-    if (this.interruption || this.currentTurn || this.stopped) return;
-    const { turn, heard, unheard } = interruption;
-    this.log.info({ turn: turn.id }, 'false alarm: resuming');
-    if (!turn.answered) {
-      // The answer was never finished: the model carries on from the history (tool results included).
-      this.startTurn(null);
-      return;
-    }
-    if (unheard.length === 0) return;
-    this.history.replaceLastAssistantText([heard, ...unheard.map((p) => p.text)].filter(Boolean).join(' '));
-    if (turn.spokenEntry) delete turn.spokenEntry.interrupted;
-    for (const piece of unheard) this.output.say(piece.text, turn.id);
-  }
-
-  /** The model must never believe it said what the caller did not hear. */
-  private settle(turn: Turn, heard: string): void {
-    if (turn.settled) return;
-    turn.settled = true;
-    if (turn.spokenEntry) turn.spokenEntry.interrupted = true;
-    if (turn.answered) {
-      this.history.replaceLastAssistantText(heard ? `${heard} [interrupted]` : '[interrupted by the caller]');
-    } else if (heard) {
-      this.history.add({ role: 'assistant', content: `${heard} [interrupted]` });
-    }
+    this.interruptions.interrupt(kind);
   }
 
   private newTurn(userText: string): Turn {
@@ -402,9 +308,7 @@ export class CallSession {
    */
   private startTurn(userText: string | null): void {
     const before = this.lastTurn;
-    const interruption = this.interruption;
-    if (interruption) clearTimeout(interruption.timer);
-    this.interruption = undefined;
+    const interruption = this.interruptions.take();
     let previous = this.currentTurn;
     let heardOfPrevious = '';
     if (previous) {
@@ -415,12 +319,12 @@ export class CallSession {
       heardOfPrevious = interruption.heard;
     }
     const turn = this.newTurn(userText ?? '');
-    this.metrics.start(turn.id);
+    this.journal.metrics.start(turn.id);
     this.currentTurn = turn;
     this.watchdog?.busy();
     turn.done = (async () => {
       await before?.done.catch(() => undefined);
-      if (previous) this.settle(previous, heardOfPrevious);
+      if (previous) this.interruptions.settle(previous, heardOfPrevious);
       if (before) this.finishMetrics(before.id);
       this.output!.forgetBefore(turn.id - 1);
       if (turn.abort.signal.aborted) return;
@@ -461,18 +365,16 @@ export class CallSession {
         fillerAfterMs: this.settings.fillerAfterMs,
         firstTokenBudgetMs: this.settings.firstTokenBudgetMs,
         nextFiller: this.nextFiller,
-        onFirstToken: () => this.metrics.mark(turn.id, 'firstToken'),
-        onToolCall: (call) => this.recordTool(call),
+        onFirstToken: () => this.journal.metrics.mark(turn.id, 'firstToken'),
+        onToolCall: (call) => this.journal.recordTool(call),
         onFiller: (text) => {
-          this.metrics.filler(turn.id);
-          this.record('assistant', text);
+          this.journal.metrics.filler(turn.id);
+          this.journal.record('assistant', text);
         },
       });
-      this.usage.promptTokens += result.usage.promptTokens;
-      this.usage.completionTokens += result.usage.completionTokens;
-      this.usage.llmCalls += result.usage.llmCalls;
+      this.journal.addUsage(result.usage);
       turn.answered = result.status !== 'aborted';
-      if (result.spoken) turn.spokenEntry = this.record('assistant', result.spoken);
+      if (result.spoken) turn.spokenEntry = this.journal.record('assistant', result.spoken);
       if (turn.answered) this.failuresInARow = 0;
       if (result.control) await this.control(result.control, result.spoken);
     } catch (error) {
@@ -483,7 +385,7 @@ export class CallSession {
       );
       // Never dead air and never the error text; a second failure in a row goes to a person.
       if (++this.failuresInARow >= 2) {
-        void this.transfer('repeated_failures', PHRASES.troubleTransfer);
+        void this.exit.transfer('repeated_failures', PHRASES.troubleTransfer);
         return;
       }
       this.say(PHRASES.apology, turn.id);
@@ -494,50 +396,8 @@ export class CallSession {
   private control(request: CallControlRequest, spoken: string): Promise<void> {
     this.log.info({ tool: request.name }, 'call control requested by the assistant');
     return request.name === 'end_call'
-      ? this.endCall('assistant_ended', spoken ? null : PHRASES.goodbye(this.deps.shop))
-      : this.transfer('transferred', spoken ? null : PHRASES.transferring);
-  }
-
-  /** Says the goodbye, waits until it has played, then hangs up. */
-  private async endCall(outcome: string, line: string | null): Promise<void> {
-    if (this.ending || this.stopped) return;
-    this.ending = true;
-    this.outcome = outcome;
-    if (line) this.say(line, NO_TURN);
-    await this.untilPlayed();
-    if (this.stopped) return;
-    try {
-      await this.deps.control.hangUp(this.call.callSid);
-    } catch (error) {
-      this.log.error({ err: { name: (error as Error).name } }, 'hang-up failed: closing the stream');
-      this.call.closeStream();
-    }
-  }
-
-  private async transfer(outcome: string, line: string | null, announcement?: string): Promise<void> {
-    if (this.stopped || (this.ending && !announcement)) return;
-    this.ending = true;
-    if (line) this.say(line, NO_TURN);
-    await this.untilPlayed();
-    if (this.stopped) return;
-    try {
-      await this.deps.control.transfer(this.call.callSid, this.deps.shop.transferNumber, announcement);
-      this.outcome = outcome;
-    } catch (error) {
-      this.log.error({ err: { name: (error as Error).name } }, 'transfer failed');
-      this.ending = false;
-      this.say(PHRASES.transferFailed(this.deps.shop), NO_TURN);
-    }
-  }
-
-  private untilPlayed(): Promise<void> {
-    let timer: NodeJS.Timeout | undefined;
-    const late = new Promise<void>((resolve) => {
-      timer = setTimeout(resolve, PLAYBACK_WAIT_MAX_MS);
-    });
-    return Promise.race([this.output?.whenIdle() ?? Promise.resolve(), late]).finally(() =>
-      clearTimeout(timer),
-    );
+      ? this.exit.endCall('assistant_ended', spoken ? null : PHRASES.goodbye(this.deps.shop))
+      : this.exit.transfer('transferred', spoken ? null : PHRASES.transferring);
   }
 
   /** A provider stayed down after its reconnects: the caller goes to a person, with Twilio's voice. */
@@ -545,32 +405,31 @@ export class CallSession {
     if (this.stopped) return;
     this.log.error({ provider, code }, 'provider lost for good: handing the call to the shop');
     this.cutEverything();
-    void this.transfer('provider_failure', null, PHRASES.troubleTransfer);
+    void this.exit.transfer('provider_failure', null, PHRASES.troubleTransfer);
   }
 
   private promptSilentCaller(): void {
-    if (this.ending || this.currentTurn || this.output?.isSpeaking()) return;
+    if (this.exit.ending || this.currentTurn || this.output?.isSpeaking()) return;
     this.say(PHRASES.stillThere, NO_TURN);
   }
 
   /** Silences the assistant and drops the running turn, for the call's own announcements. */
   private cutEverything(): void {
-    if (this.interruption) clearTimeout(this.interruption.timer);
-    this.interruption = undefined;
+    this.interruptions.cancel();
     this.deferred = [];
     this.currentTurn?.abort.abort();
     this.output?.interrupt();
   }
 
   private onOutputIdle(): void {
-    if (this.currentTurn || this.ending || this.stopped) return;
+    if (this.currentTurn || this.exit.ending || this.stopped) return;
     if (this.deferred.length > 0) {
       const text = this.deferred.join(' ');
       this.deferred = [];
       this.startTurn(text);
       return;
     }
-    if (!this.interruption) this.watchdog?.quiet();
+    if (!this.interruptions.isPending) this.watchdog?.quiet();
   }
 
   /** A line of the assistant's own, into speech, history and transcript. */
@@ -578,54 +437,21 @@ export class CallSession {
     this.watchdog?.busy();
     this.output?.say(text, turnId);
     this.history.add({ role: 'assistant', content: text });
-    this.record('assistant', text);
+    this.journal.record('assistant', text);
   }
 
   /** The conversation by CallSid, so a dropped stream can resume on any task (RES-02). */
   private persist(finished: boolean): Promise<void> {
     if (!this.history) return Promise.resolve();
-    const state = {
-      messages: this.history.snapshot().slice(1),
-      customerId: this.session.customerId,
-      finished,
-    };
-    // In order: a turn's save must never land after the final one.
-    this.persisting = this.persisting.then(() =>
-      this.deps.calls.saveConversation(this.call.callSid, state).catch((error: Error) => {
-        this.log.error({ err: { name: error.name } }, 'could not save the conversation state');
-      }),
-    );
-    return this.persisting;
+    return this.journal.persist(this.history.snapshot().slice(1), this.session.customerId, finished);
   }
 
   private finishMetrics(turnId: number): void {
-    const record = this.metrics.finish(turnId, this.output?.charsOf(turnId) ?? { generated: 0, played: 0 });
-    if (record) this.log.info({ turn: turnId, latency: record }, 'turn latency');
-  }
-
-  private record(role: 'caller' | 'assistant', text: string): CallRecord['transcript'][number] {
-    const entry = { role, text, at: this.deps.now().toString() };
-    this.transcript.push(entry);
-    return entry;
-  }
-
-  private recordTool(call: ToolCallRecord): void {
-    this.transcript.push({
-      role: 'tool',
-      text: `${call.name} ${call.ok ? 'ok' : call.code}`,
-      at: this.deps.now().toString(),
-    });
+    this.journal.finishTurn(turnId, this.output?.charsOf(turnId) ?? { generated: 0, played: 0 });
   }
 
   private closeProviders(): void {
     this.sttSession?.close();
     this.ttsSession?.close();
   }
-}
-
-function textOf(pieces: SpokenPiece[], turnId: number): string {
-  return pieces
-    .filter((p) => p.turnId === turnId)
-    .map((p) => p.text)
-    .join(' ');
 }

@@ -5,7 +5,7 @@
 import type { Temporal } from 'temporal-polyfill';
 import { minutesOfDay, type ShopConfig, WEEKDAYS } from '../config/shop-config';
 import { describeNowForPrompt } from '../domain/schedule';
-import { describeReminderAppointment, type ReminderAppointment } from './reminder-context';
+import { describeReminderAppointment, type ReminderAppointment } from './caller-context';
 
 export type CallContext =
   | { kind: 'new_caller' }

@@ -5,7 +5,7 @@
  */
 import type { FastifyInstance } from 'fastify';
 import * as z from 'zod';
-import { findReminderContext, voicemailMessage } from '../conversation/reminder-context';
+import { findReminderContext, voicemailMessage } from '../conversation/caller-context';
 import { normalizePhone } from '../domain/phone';
 import { mediaStreamUrl } from '../telephony/twilio-signature';
 import { connectStreamTwiml, hangUpTwiml, voicemailTwiml } from '../telephony/twiml';

@@ -1,12 +1,13 @@
 /**
- * What an outbound reminder call is about. The party on the line is the number we dialled, so the
- * customer is looked up by that number exactly as an inbound caller is by caller ID: identity comes
- * from the call, and the appointment must be one of that customer's own upcoming ones.
+ * Who is on the line, from the call alone: an inbound caller by caller ID, and on a reminder call
+ * the customer by the number we dialled (the appointment must be one of that customer's own upcoming
+ * ones). The model never decides identity.
  */
 import type { ShopConfig } from '../config/shop-config';
 import type { ToolSession } from '../tools/contract';
 import type { ToolInvoker } from '../tools/invoker';
 import { spokenPhone } from './phrases';
+import type { CallContext } from './prompt';
 
 export interface ReminderAppointment {
   appointment_id: string;
@@ -62,4 +63,25 @@ export function voicemailMessage(shop: ShopConfig, context: ReminderContext): st
     `with a reminder of your ${describeReminderAppointment(context.appointment)}. ` +
     `If you need to change it, please call us at ${spokenPhone(shop.phoneNumber)}. Thank you, goodbye.`
   );
+}
+
+/** The call's context for the prompt and greeting; binds `session.customerId` when the caller is known. */
+export async function identifyCaller(
+  invoker: ToolInvoker,
+  session: ToolSession,
+  appointmentId: string | undefined,
+): Promise<CallContext> {
+  if (!session.callerPhone) return { kind: 'new_caller' };
+  if (appointmentId) {
+    const reminder = await findReminderContext(invoker, session, appointmentId);
+    if (reminder) {
+      session.customerId = reminder.customerId;
+      return { kind: 'reminder', ...reminder };
+    }
+  }
+  const lookup = await invoker.invoke({ tool: 'lookup_customer', arguments: {}, session: { ...session } });
+  if (!lookup.ok) return { kind: 'new_caller' };
+  session.customerId = lookup.session.customerId;
+  const customer = (lookup.result as { customer?: { first_name?: string } }).customer;
+  return { kind: 'known_customer', firstName: customer?.first_name ?? 'there', profile: lookup.result };
 }
