@@ -47,6 +47,10 @@ export class CallJournal {
     });
   }
 
+  get tokensUsed(): number {
+    return this.usage.promptTokens + this.usage.completionTokens;
+  }
+
   addUsage(usage: ChatUsage & { llmCalls: number }): void {
     this.usage.promptTokens += usage.promptTokens;
     this.usage.completionTokens += usage.completionTokens;

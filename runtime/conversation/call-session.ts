@@ -58,7 +58,13 @@ export interface CallSessionDependencies {
   control: CallControl;
   logger: Logger;
   now: () => Temporal.Instant;
-  settings: { maxToolRounds: number; historyMaxTokens: number; turnTaking: TurnTakingSettings };
+  settings: {
+    maxToolRounds: number;
+    historyMaxTokens: number;
+    turnTaking: TurnTakingSettings;
+    /** Per-call ceilings on spend (SEC-16): model tokens, and tool calls. */
+    perCall: { maxTokens: number; maxToolCalls: number };
+  };
 }
 
 export interface CallStart {
@@ -98,6 +104,7 @@ export class CallSession {
   private lastTurn?: Turn;
   private readonly interruptions: Interruptions;
   private failuresInARow = 0;
+  private readonly toolCalls = { used: 0, max: 0 };
   private readonly exit: CallExit;
   private stopped = false;
 
@@ -107,6 +114,7 @@ export class CallSession {
   ) {
     this.log = deps.logger.child({ callSid: call.callSid });
     this.journal = new CallJournal(call, deps.calls, this.log, deps.now);
+    this.toolCalls.max = deps.settings.perCall.maxToolCalls;
     this.interruptions = new Interruptions(
       {
         log: this.log,
@@ -346,6 +354,15 @@ export class CallSession {
   }
 
   private async executeTurn(turn: Turn): Promise<void> {
+    if (this.journal.tokensUsed >= this.deps.settings.perCall.maxTokens) {
+      // A call this long is not going anywhere good with the assistant: a person takes over.
+      this.log.warn(
+        { tokens: this.journal.tokensUsed },
+        'token ceiling reached: handing the call to the shop',
+      );
+      await this.exit.transfer('token_limit', PHRASES.limitTransfer);
+      return;
+    }
     const signal = turn.abort.signal;
     try {
       const result = await runTurn({
@@ -358,6 +375,7 @@ export class CallSession {
         output: this.output!,
         session: this.session,
         maxToolRounds: this.deps.settings.maxToolRounds,
+        toolCalls: this.toolCalls,
         gate: this.gate,
         callerTurns: this.callerTurns,
         shop: this.deps.shop,

@@ -28,6 +28,8 @@ export const PHRASES = {
   goodbye: (shop: ShopConfig) => `Thanks for calling ${shop.displayName}. Goodbye!`,
   stillThere: 'Are you still there?',
   resumed: 'Sorry about that, we got cut off. Where were we?',
+  limitTransfer:
+    "We've covered a lot on this call. Let me connect you with someone at the shop for the rest.",
   shutdownTransfer: "I'm sorry, I have to pass your call on. Let me connect you with someone at the shop.",
   silenceGoodbye: (shop: ShopConfig) =>
     `I haven't heard anything, so I'll hang up now. Please call ${shop.displayName} back any time. Goodbye.`,

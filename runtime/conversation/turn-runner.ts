@@ -27,6 +27,8 @@ export interface TurnContext {
   /** The call's identity; tools may bind a customer, which later calls then carry. */
   session: ToolSession;
   maxToolRounds: number;
+  /** Tool calls made on this call so far, and the ceiling (SEC-16); shared by all its turns. */
+  toolCalls: { used: number; max: number };
   /** Holds bookings, cancellations and reschedules until the caller has said yes. */
   gate: ConfirmationGate;
   /** Caller utterances so far: a confirmation must come after the one that follows its summary. */
@@ -211,6 +213,16 @@ async function executeToolCall(context: TurnContext, call: ChatToolCall): Promis
       error: { code: 'INVALID_ARGUMENT', message: 'The tool arguments must be an object.' },
     });
   }
+  if (context.toolCalls.used >= context.toolCalls.max) {
+    return finish({
+      ok: false,
+      error: {
+        code: 'LIMIT_REACHED',
+        message: 'No more lookups on this call; offer to transfer the caller to the shop.',
+      },
+    });
+  }
+  context.toolCalls.used++;
   let toolArguments = args as Record<string, unknown>;
   if (isGatedTool(call.name)) {
     const decision = await context.gate.check(call.name, toolArguments, {

@@ -84,6 +84,7 @@ export async function buildApp(
     now: deps.now,
     settings: {
       maxToolRounds: config.maxToolRounds,
+      perCall: config.perCall,
       historyMaxTokens: config.historyMaxTokens,
       turnTaking: config.turnTaking,
     },

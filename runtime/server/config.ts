@@ -44,6 +44,8 @@ const environmentSchema = z
     STT_ENDPOINTING_MS: z.coerce.number().int().min(10).max(5000).default(300),
     STT_UTTERANCE_END_MS: z.coerce.number().int().min(1000).max(5000).default(1000),
     MAX_CALLS_PER_CALLER: z.coerce.number().int().min(1).max(50).default(2),
+    MAX_TOKENS_PER_CALL: z.coerce.number().int().min(10_000).max(5_000_000).default(300_000),
+    MAX_TOOL_CALLS_PER_CALL: z.coerce.number().int().min(1).max(1000).default(60),
     MAX_TOOL_ROUNDS: z.coerce.number().int().min(1).max(10).default(4),
     HISTORY_MAX_TOKENS: z.coerce.number().int().min(1000).max(100_000).default(16_000),
     BARGE_IN_MIN_SPEECH_MS: z.coerce.number().int().min(0).max(3000).default(300),
@@ -102,6 +104,7 @@ export interface ServerConfig {
     | { invoker: 'local'; vpicBaseUrl?: string };
   maxToolRounds: number;
   maxCallsPerCaller: number;
+  perCall: { maxTokens: number; maxToolCalls: number };
   historyMaxTokens: number;
   turnTaking: TurnTakingSettings;
   logLevel: string;
@@ -197,6 +200,7 @@ export function loadServerConfig(environment: NodeJS.ProcessEnv = process.env): 
         : { invoker: 'local', ...(env.VPIC_BASE_URL ? { vpicBaseUrl: env.VPIC_BASE_URL } : {}) },
     maxToolRounds: env.MAX_TOOL_ROUNDS,
     maxCallsPerCaller: env.MAX_CALLS_PER_CALLER,
+    perCall: { maxTokens: env.MAX_TOKENS_PER_CALL, maxToolCalls: env.MAX_TOOL_CALLS_PER_CALL },
     historyMaxTokens: env.HISTORY_MAX_TOKENS,
     turnTaking: {
       bargeIn: { minSpeechMs: env.BARGE_IN_MIN_SPEECH_MS, minWords: env.BARGE_IN_MIN_WORDS },
