@@ -37,10 +37,14 @@ export function createTwilioClient(options: Omit<TwilioCallControlOptions, 'publ
 }
 
 export class TwilioCallControl implements CallControl {
-  private readonly client: ReturnType<typeof createTwilioClient>;
+  private clientInstance?: ReturnType<typeof createTwilioClient>;
 
-  constructor(private readonly options: TwilioCallControlOptions) {
-    this.client = createTwilioClient(options);
+  constructor(private readonly options: TwilioCallControlOptions) {}
+
+  /** Made on first use: until the secret is filled in its values are placeholders the SDK rejects. */
+  private get client() {
+    this.clientInstance ??= createTwilioClient(this.options);
+    return this.clientInstance;
   }
 
   async hangUp(callSid: string): Promise<void> {
