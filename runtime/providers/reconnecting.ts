@@ -70,19 +70,15 @@ export class ReconnectingSpeechToText implements SpeechToText {
         if (!attempt.opened) return;
         if (info.expected || closed) return events.closed(info);
         current = null;
-        void reopen(policy, openSocket, () => closed).then((session) => {
-          if (!session) {
-            policy.onReconnect?.('stt', 'failed', info);
-            if (!closed) events.closed(info);
-            return;
-          }
-          if (closed) return session.close();
-          current = session;
-          for (let i = 0; i < REPLAY_FRAMES; i++) {
-            const frame = ring[(next + i) % REPLAY_FRAMES];
-            if (frame) session.sendAudio(frame);
-          }
-          policy.onReconnect?.('stt', 'reconnected', info);
+        recover('stt', policy, info, openSocket, () => closed, {
+          replaced: (session) => {
+            current = session;
+            for (let i = 0; i < REPLAY_FRAMES; i++) {
+              const frame = ring[(next + i) % REPLAY_FRAMES];
+              if (frame) session.sendAudio(frame);
+            }
+          },
+          lost: () => events.closed(info),
         });
       },
     });
@@ -127,20 +123,16 @@ export class ReconnectingTextToSpeech implements TextToSpeech {
         if (!attempt.opened) return;
         if (info.expected || closed) return events.closed(info);
         current = null;
-        void reopen(policy, openSocket, () => closed).then((session) => {
-          if (!session) {
-            policy.onReconnect?.('tts', 'failed', info);
-            if (!closed) events.closed(info);
-            return;
-          }
-          if (closed) return session.close();
-          current = session;
-          for (const text of unflushed) {
-            session.speak(text);
-            session.flush();
-          }
-          if (speaking) session.speak(speaking);
-          policy.onReconnect?.('tts', 'reconnected', info);
+        recover('tts', policy, info, openSocket, () => closed, {
+          replaced: (session) => {
+            current = session;
+            for (const text of unflushed) {
+              session.speak(text);
+              session.flush();
+            }
+            if (speaking) session.speak(speaking);
+          },
+          lost: () => events.closed(info),
         });
       },
     });
@@ -177,4 +169,25 @@ async function openOnce<T>(open: (attempt: Attempt) => Promise<T>): Promise<T> {
   const session = await open(attempt);
   attempt.opened = true;
   return session;
+}
+
+/** Reopens a dropped socket in the background; `lost` only when every attempt failed. */
+function recover<T extends { close(): void }>(
+  provider: 'stt' | 'tts',
+  policy: ReconnectPolicy,
+  close: ProviderClose,
+  open: () => Promise<T>,
+  isClosed: () => boolean,
+  on: { replaced(session: T): void; lost(): void },
+): void {
+  void reopen(policy, open, isClosed).then((session) => {
+    if (!session) {
+      policy.onReconnect?.(provider, 'failed', close);
+      if (!isClosed()) on.lost();
+      return;
+    }
+    if (isClosed()) return session.close();
+    on.replaced(session);
+    policy.onReconnect?.(provider, 'reconnected', close);
+  });
 }

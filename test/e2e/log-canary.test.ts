@@ -11,6 +11,7 @@ import twilio from 'twilio';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import WebSocket from 'ws';
 import { createLogger, scrubLogString } from '../../runtime/observability/logger';
+import { withCheckDigit } from '../domain/vin/fixtures';
 import { type E2e, eventually, PUBLIC_BASE_URL, startE2e } from './harness';
 import { callTools, lastUserText, latestToolResults, say } from './model-script';
 
@@ -23,42 +24,9 @@ afterAll(async () => {
   await e2e?.close();
 });
 
-/** A VIN with a correct check digit (49 CFR 565.15) and a serial unique to this run. */
+/** A VIN with a correct check digit and a serial unique to this run. */
 function uniqueVin(): string {
-  const values: Record<string, number> = {
-    A: 1,
-    B: 2,
-    C: 3,
-    D: 4,
-    E: 5,
-    F: 6,
-    G: 7,
-    H: 8,
-    J: 1,
-    K: 2,
-    L: 3,
-    M: 4,
-    N: 5,
-    P: 7,
-    R: 9,
-    S: 2,
-    T: 3,
-    U: 4,
-    V: 5,
-    W: 6,
-    X: 7,
-    Y: 8,
-    Z: 9,
-  };
-  const weights = [8, 7, 6, 5, 4, 3, 2, 10, 0, 9, 8, 7, 6, 5, 4, 3, 2];
-  const serial = String(randomInt(100_000, 999_999));
-  const draft = `1HGCM8263_A${serial}`;
-  const sum = [...draft].reduce(
-    (total, c, i) => total + (c === '_' ? 0 : (values[c] ?? Number(c))) * weights[i]!,
-    0,
-  );
-  const check = sum % 11 === 10 ? 'X' : String(sum % 11);
-  return draft.replace('_', check);
+  return withCheckDigit(`1HGCM82603A${String(randomInt(100_000, 999_999))}`);
 }
 
 const suffix = randomBytes(3).toString('hex');
