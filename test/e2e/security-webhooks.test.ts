@@ -119,6 +119,15 @@ const ENDPOINTS: Endpoint[] = [
       expect(answer.body).toContain('<Say');
     },
   },
+  {
+    // <Connect action>: for a call with no stream to resume, the shop is dialled.
+    path: '/twilio/stream-ended',
+    params: () => ({ CallSid: callSid(), AccountSid: e2e.twilio.accountSid }),
+    accepted: (answer) => {
+      expect(answer.status).toBe(200);
+      expect(answer.body).toContain('<Dial');
+    },
+  },
 ];
 
 interface Forgery {
@@ -523,4 +532,30 @@ describe('SEC-01/06/03: query strings, replays and idle sockets', () => {
     expect(await socket.handshake).toBe(101);
     expect(await socket.closed).toBe(1008);
   }, 10_000);
+});
+
+describe('SEC-01: the reminder-call webhook', () => {
+  it('refuses a forged /twilio/outbound (query string included in the signature) with no side effect', async () => {
+    const path = '/twilio/outbound?appointmentId=apt_7K3M9Q2XAB';
+    const params = {
+      CallSid: callSid(),
+      AccountSid: e2e.twilio.accountSid,
+      To: '+12175550123',
+      AnsweredBy: 'human',
+    };
+    const before = await sideEffects();
+    for (const signedUrl of [
+      `${PUBLIC_BASE_URL}/twilio/outbound?appointmentId=apt_0000000000`,
+      `${PUBLIC_BASE_URL}/twilio/outbound`,
+      `http://voice.bartsautomotive.test${path}`,
+    ]) {
+      const answer = await e2e.twilio.signedPost({
+        transportUrl: `${e2e.baseUrl}${path}`,
+        signedUrl,
+        params,
+      });
+      expect(answer.status).toBe(403);
+    }
+    expect(await sideEffects()).toEqual(before);
+  });
 });

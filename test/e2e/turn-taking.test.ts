@@ -9,7 +9,15 @@ import type { AddressInfo } from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { vpicBody } from '../domain/vin/fixtures';
 import { type E2e, eventually, startE2e } from './harness';
-import { callTools, lastMessage, lastUserText, latestToolResults, messages, say } from './model-script';
+import {
+  callTools,
+  lastMessage,
+  lastUserText,
+  latestToolResults,
+  messages,
+  say,
+  toolResultsOf,
+} from './model-script';
 
 const LONG_ANSWER =
   'We do oil changes every day of the week except Sunday. ' +
@@ -204,6 +212,31 @@ describe('slow tools and provider errors', () => {
       e2e.logs.find((l) => l.msg === 'turn latency' && l.callSid === call.callSid),
     );
     expect((turn.latency as { filler: boolean }).filler).toBe(true);
+  });
+
+  it('a barge-in while a tool runs keeps the tool result, and the next answer builds on both', async () => {
+    e2e.openai.setScript((request) => {
+      const user = lastUserText(request);
+      if (/^My VIN/.test(user))
+        return callTools({ name: 'decode_vin', arguments: { vin: '1HGCM82633A004352' } });
+      const decoded = toolResultsOf(request, 'decode_vin').at(-1);
+      if (/wait/i.test(user) && decoded) return say(`Noted the ${decoded.result.make}, and your question.`);
+      if (latestToolResults(request).decode_vin) return say('That VIN is a Honda.');
+      return say('Okay.');
+    });
+    const call = await e2e.startCall();
+    await call.waitForHeard(/How can I help you today\?/);
+    await call.say('My VIN is 1HGCM82633A004352.');
+    // The decode takes a second (slow vPIC); the caller talks over the filler meanwhile.
+    await new Promise((resolve) => setTimeout(resolve, 500));
+    await call.say('Oh wait, and do you do alignments?');
+    await call.waitForHeard(/Noted the Honda, and your question\./i, 8000);
+    const last = e2e.openai.requests.at(-1)!;
+    const roles = messages(last)
+      .slice(-3)
+      .map((m) => m.role);
+    expect(roles).toEqual(['assistant', 'tool', 'user']);
+    await call.hangup();
   });
 
   it('apologises aloud when the model fails mid-turn, and never reads the error out', async () => {
