@@ -212,7 +212,7 @@ export class CallsRepository {
   /** Appends a Twilio call status (ringing, completed, no-answer, …) to the call record. */
   async recordStatus(
     callSid: string,
-    status: { status: string; at: string; durationSeconds?: number },
+    status: { status: string; at: string; durationSeconds?: number; detail?: string },
   ): Promise<void> {
     await this.db.send(
       new UpdateCommand({

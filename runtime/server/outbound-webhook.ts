@@ -27,7 +27,7 @@ export function registerOutboundWebhook(
   config: ServerConfig,
   deps: ServerDependencies,
   registry: CallRegistry,
-  options: { signed: SignedPreHandler; streamAction: string },
+  options: { signed: SignedPreHandler; streamAction: string; streamStatus: string },
 ): void {
   app.post('/twilio/outbound', { preHandler: options.signed }, async (request, reply) => {
     const form = outboundSchema.safeParse(request.body);
@@ -62,7 +62,7 @@ export function registerOutboundWebhook(
       connectStreamTwiml(
         mediaStreamUrl(config.publicBaseUrl),
         { token, direction: 'outbound' },
-        { action: options.streamAction },
+        { action: options.streamAction, statusCallback: options.streamStatus },
       ),
     );
   });

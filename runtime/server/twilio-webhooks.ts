@@ -48,6 +48,14 @@ const appointmentQuery = z.object({
 
 const streamEndedSchema = z.object({ CallSid: callSid, AccountSid: accountSid });
 
+const streamStatusSchema = z.object({
+  CallSid: callSid,
+  AccountSid: accountSid,
+  StreamSid: z.string().max(64).optional(),
+  StreamEvent: z.enum(['stream-started', 'stream-stopped', 'stream-error']),
+  StreamError: z.string().optional(),
+});
+
 const transferStatusSchema = z.object({
   CallSid: callSid,
   DialCallStatus: z.string().max(32).optional(),
@@ -99,6 +107,7 @@ export function registerTwilioWebhooks(
   const badRequest = (reply: FastifyReply) =>
     reply.code(400).type('text/plain').send('unexpected webhook parameters');
   const streamAction = `${config.publicBaseUrl}/twilio/stream-ended`;
+  const streamStatus = `${config.publicBaseUrl}/twilio/stream-status`;
   const transferAction = `${config.publicBaseUrl}/twilio/transfer-status`;
 
   app.post('/twilio/voice', { preHandler: signed }, async (request, reply) => {
@@ -122,12 +131,12 @@ export function registerTwilioWebhooks(
     const twiml = connectStreamTwiml(
       mediaStreamUrl(config.publicBaseUrl),
       { token, direction: 'inbound' },
-      { action: streamAction },
+      { action: streamAction, statusCallback: streamStatus },
     );
     return reply.type('text/xml').send(twiml);
   });
 
-  registerOutboundWebhook(app, config, deps, registry, { signed, streamAction });
+  registerOutboundWebhook(app, config, deps, registry, { signed, streamAction, streamStatus });
 
   // <Connect action>: the stream ended without the call ending (a dropped socket, a lost task).
   app.post('/twilio/stream-ended', { preHandler: signed }, async (request, reply) => {
@@ -147,7 +156,7 @@ export function registerTwilioWebhooks(
     const twiml = connectStreamTwiml(
       mediaStreamUrl(config.publicBaseUrl),
       { token, resumed: 'true' },
-      { action: streamAction, announcement: RECONNECTING_MESSAGE },
+      { action: streamAction, statusCallback: streamStatus, announcement: RECONNECTING_MESSAGE },
     );
     return reply.type('text/xml').send(twiml);
   });
@@ -185,6 +194,25 @@ export function registerTwilioWebhooks(
           );
       }
     }
+    return reply.code(204).send();
+  });
+
+  // <Stream statusCallback>: stream-started/stopped/error, kept on the call record (RES-01, RES-13).
+  app.post('/twilio/stream-status', { preHandler: signed }, async (request, reply) => {
+    const form = streamStatusSchema.safeParse(request.body);
+    if (!form.success || form.data.AccountSid !== config.twilio.accountSid) return badRequest(reply);
+    const { CallSid, StreamSid, StreamEvent, StreamError } = form.data;
+    if (!(await deps.calls.firstDelivery(`stream:${CallSid}:${StreamSid ?? ''}:${StreamEvent}`))) {
+      return reply.code(204).send();
+    }
+    await deps.calls.recordStatus(CallSid, {
+      status: StreamEvent,
+      at: deps.now().toString(),
+      // Twilio's error text (e.g. "31921 …") is kept on the record, never logged.
+      ...(StreamError ? { detail: StreamError.slice(0, 200) } : {}),
+    });
+    if (StreamEvent === 'stream-error')
+      request.log.warn({ callSid: CallSid }, 'media stream error reported by Twilio');
     return reply.code(204).send();
   });
 

@@ -10,12 +10,17 @@ export const TRANSFER_FALLBACK_MESSAGE =
 export function connectStreamTwiml(
   streamUrl: string,
   parameters: Record<string, string>,
-  options: { action?: string; announcement?: string } = {},
+  options: { action?: string; announcement?: string; statusCallback?: string } = {},
 ): string {
   const response = new twilio.twiml.VoiceResponse();
   if (options.announcement) response.say(options.announcement);
   const connect = response.connect(options.action ? { action: options.action, method: 'POST' } : {});
-  const stream = connect.stream({ url: streamUrl });
+  const stream = connect.stream({
+    url: streamUrl,
+    ...(options.statusCallback
+      ? { statusCallback: options.statusCallback, statusCallbackMethod: 'POST' as const }
+      : {}),
+  });
   for (const [name, value] of Object.entries(parameters)) stream.parameter({ name, value });
   return response.toString();
 }

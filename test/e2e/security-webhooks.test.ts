@@ -120,6 +120,20 @@ const ENDPOINTS: Endpoint[] = [
     },
   },
   {
+    path: '/twilio/stream-status',
+    params: () => ({
+      CallSid: callSid(),
+      AccountSid: e2e.twilio.accountSid,
+      StreamSid: `MZ${randomBytes(16).toString('hex')}`,
+      StreamEvent: 'stream-error',
+      StreamError: '31921 Stream - WebSocket - Close Error',
+    }),
+    accepted: (answer, params, calls) => {
+      expect(answer.status).toBe(204);
+      expect(calls).toContain(`CALL#${params.CallSid}|RECORD`);
+    },
+  },
+  {
     // <Connect action>: for a call with no stream to resume, the shop is dialled.
     path: '/twilio/stream-ended',
     params: () => ({ CallSid: callSid(), AccountSid: e2e.twilio.accountSid }),

@@ -52,7 +52,9 @@ describe('signed webhooks', () => {
     });
     expect(answer.status).toBe(200);
     expect(answer.headers['content-type']).toMatch(/xml/);
-    expect(answer.body).toContain('<Stream url="wss://voice.bartsautomotive.test/twilio/media">');
+    expect(answer.body).toContain(
+      '<Connect action="https://voice.bartsautomotive.test/twilio/stream-ended" method="POST"><Stream url="wss://voice.bartsautomotive.test/twilio/media" statusCallback="https://voice.bartsautomotive.test/twilio/stream-status" statusCallbackMethod="POST">',
+    );
     expect(answer.body).toMatch(/<Parameter name="token" value="[\w-]{20,}"\/>/);
     expect(answer.body).toContain('<Parameter name="direction" value="inbound"/>');
   });
