@@ -6,7 +6,8 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { FakeCall, RestRequest } from '../fakes/twilio-fake';
 import { type E2e, eventually, PUBLIC_BASE_URL, startE2e } from './harness';
-import { callTools, lastUserText, say } from './model-script';
+import { lastUserText, say } from './model-script';
+import { callThatFailsItsHangUp } from './scenarios';
 
 const GREETING = /How can I help you today\?/;
 
@@ -100,14 +101,7 @@ describe('end_call and transfer_to_human', () => {
   });
 
   it('closes the stream itself when the hang-up request fails', async () => {
-    e2e.openai.setScript((request) =>
-      /bye/i.test(lastUserText(request))
-        ? callTools({ name: 'end_call', arguments: { reason: 'done' } })
-        : say('Okay.'),
-    );
-    const call = await e2e.startCall();
-    await call.waitForHeard(GREETING);
-    e2e.twilio.failNextRest({ method: 'POST', pathIncludes: `/Calls/${call.callSid}.json` }, 500);
+    const call = await callThatFailsItsHangUp(e2e, 500);
     await call.say('Okay bye.');
     const closed = await call.closed;
     expect(closed.code).toBe(1000);

@@ -7,6 +7,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { FakeCall } from '../fakes/twilio-fake';
 import { type E2e, eventually, startE2e } from './harness';
 import { callTools, firstSlot, lastUserText, latestToolResults, say, toolResultsOf } from './model-script';
+import { callThatFailsItsHangUp } from './scenarios';
 
 const GREETING = /How can I help you today\?/;
 /** The model's first-token budget in these tests; the apology must follow within a second of it. */
@@ -157,14 +158,7 @@ describe('Twilio REST and DynamoDB faults', () => {
   afterAll(async () => e2e?.close());
 
   it('a 429 on the hang-up is retried, and the call ends', async () => {
-    e2e.openai.setScript((request) =>
-      /bye/i.test(lastUserText(request))
-        ? callTools({ name: 'end_call', arguments: { reason: 'done' } })
-        : say('Okay.'),
-    );
-    const call = await e2e.startCall();
-    await call.waitForHeard(GREETING);
-    e2e.twilio.failNextRest({ method: 'POST', pathIncludes: `/Calls/${call.callSid}.json` }, 429);
+    const call = await callThatFailsItsHangUp(e2e, 429);
     await call.say('Bye now.');
     await call.closed;
     expect(updatesOf(e2e, call).map((r) => r.params.Status)).toEqual(['completed', 'completed']);
