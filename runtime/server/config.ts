@@ -163,7 +163,9 @@ export function loadServerConfig(environment: NodeJS.ProcessEnv = process.env): 
     throw new ConfigError(
       parsed.error.issues.map((issue) => {
         const name = String(issue.path[0] ?? '(environment)');
-        return `${name}: ${issue.code === 'invalid_type' && issue.input === undefined ? 'is required' : issue.message}`;
+        // zod v4 issues do not carry the input: whether the variable was set decides the wording.
+        const missing = issue.code === 'invalid_type' && environment[name] === undefined;
+        return `${name}: ${missing ? 'is required' : issue.message}`;
       }),
     );
   }

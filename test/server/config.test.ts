@@ -57,6 +57,9 @@ describe('voice server configuration', () => {
 
   it('needs the tool function names with the Lambda invoker', () => {
     expect(problems({ ...base(), TOOLS_INVOKER: 'lambda' }).join()).toContain('TOOL_FUNCTIONS: is required');
+    const wrong = problems({ ...base(), PORT: 'eighty', BARGE_IN_MIN_WORDS: '0' });
+    expect(wrong.find((p) => p.startsWith('PORT:'))).not.toContain('is required');
+    expect(wrong.find((p) => p.startsWith('BARGE_IN_MIN_WORDS:'))).toMatch(/>=\s?1|at least 1|too small/i);
     expect(
       problems({ ...base(), TOOLS_INVOKER: 'lambda', TOOL_FUNCTIONS: '{"lookup_customer":"fn"}' }).join(),
     ).toContain('TOOL_FUNCTIONS: needs a function name for create_customer');
