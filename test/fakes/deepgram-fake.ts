@@ -66,7 +66,7 @@
  */
 import { randomUUID } from 'node:crypto';
 import { createServer, type IncomingMessage } from 'node:http';
-import type { AddressInfo, Socket } from 'node:net';
+import type { Socket } from 'node:net';
 import { performance } from 'node:perf_hooks';
 import type { Duplex } from 'node:stream';
 import { WebSocketServer } from 'ws';
@@ -74,6 +74,7 @@ import { SttSession } from './deepgram/stt';
 import { TtsSession } from './deepgram/tts';
 import type { DeepgramFake, DeepgramFakeOptions, RefusedUpgrade, ResolvedOptions } from './deepgram/types';
 import { flattenHeaders, parseQuery, refuseUpgrade } from './deepgram/util';
+import { listenOnLoopback } from './loopback';
 
 export type {
   CloseRecord,
@@ -213,14 +214,7 @@ export async function startDeepgramFake(options: DeepgramFakeOptions = {}): Prom
     });
   });
 
-  await new Promise<void>((resolve, reject) => {
-    server.once('error', reject);
-    server.listen(0, '127.0.0.1', () => {
-      server.off('error', reject);
-      resolve();
-    });
-  });
-  const { port } = server.address() as AddressInfo;
+  const port = await listenOnLoopback(server);
 
   return {
     baseUrl: `http://127.0.0.1:${port}`,

@@ -5,7 +5,7 @@
  * AWS SDK, with its real retry behaviour.
  */
 import { createServer, request } from 'node:http';
-import type { AddressInfo } from 'node:net';
+import { listenOnLoopback } from './loopback';
 
 export type DynamoFault = 'throttling' | 'transaction_conflict';
 
@@ -67,9 +67,9 @@ export async function startDynamoFaultProxy(target: string): Promise<DynamoFault
     forward.on('error', () => res.destroy());
     req.pipe(forward);
   });
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  const port = await listenOnLoopback(server);
   return {
-    endpoint: `http://127.0.0.1:${(server.address() as AddressInfo).port}`,
+    endpoint: `http://127.0.0.1:${port}`,
     operations,
     failNext(operation, fault, count = 1) {
       for (let i = 0; i < count; i++) faults.push({ operation, fault });

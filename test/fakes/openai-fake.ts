@@ -20,8 +20,8 @@
  */
 import { randomBytes } from 'node:crypto';
 import { createServer, type IncomingHttpHeaders, type IncomingMessage, type ServerResponse } from 'node:http';
-import type { AddressInfo } from 'node:net';
 import { performance } from 'node:perf_hooks';
+import { listenOnLoopback } from './loopback';
 
 export interface ChatRequest {
   /** The parsed JSON body: model, messages, tools, tool_choice, stream, stream_options, parallel_tool_calls... */
@@ -200,14 +200,7 @@ export async function startOpenAiFake(options: { apiKey?: string } = {}): Promis
   });
   server.keepAliveTimeout = 5_000;
 
-  await new Promise<void>((resolve, reject) => {
-    server.once('error', reject);
-    server.listen(0, '127.0.0.1', () => {
-      server.off('error', reject);
-      resolve();
-    });
-  });
-  const { port } = server.address() as AddressInfo;
+  const port = await listenOnLoopback(server);
 
   return {
     baseUrl: `http://127.0.0.1:${port}/v1`,

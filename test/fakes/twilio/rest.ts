@@ -3,8 +3,8 @@
  * basic auth, Twilio's error JSON, queued faults, and a record of every request.
  */
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
-import type { AddressInfo } from 'node:net';
 import { performance } from 'node:perf_hooks';
+import { listenOnLoopback } from '../loopback';
 import type { RestFaultMatch, RestRequest } from './types';
 import { flattenHeaders, parseForm, sid } from './util';
 
@@ -67,8 +67,7 @@ export class RestFake {
   ) {}
 
   async listen(): Promise<void> {
-    await new Promise<void>((resolve) => this.server.listen(0, '127.0.0.1', resolve));
-    this.baseUrl = `http://127.0.0.1:${(this.server.address() as AddressInfo).port}`;
+    this.baseUrl = `http://127.0.0.1:${await listenOnLoopback(this.server)}`;
   }
 
   async close(): Promise<void> {
