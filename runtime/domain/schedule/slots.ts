@@ -146,6 +146,8 @@ export function candidateSlots(
       const end = start.add({ minutes: svc.durationMinutes });
       if (Temporal.ZonedDateTime.compare(start, interval.open) < 0) continue;
       if (Temporal.ZonedDateTime.compare(end, interval.close) > 0) continue;
+      // A start at `now` itself has passed by the time it is booked: validateRequestedSlot says IN_PAST.
+      if (Temporal.Instant.compare(start.toInstant(), now) <= 0) continue;
       if (Temporal.Instant.compare(start.toInstant(), window.earliestStart) < 0) continue;
       slots.push(buildSlot(start, svc.durationMinutes));
     }

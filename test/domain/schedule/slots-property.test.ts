@@ -80,6 +80,25 @@ function shopFor(zone: string, hours: { open: string; close: string }[], duratio
 
 const instantOf = (utc: string) => Temporal.Instant.from(utc);
 
+type Case = typeof caseArb extends fc.Arbitrary<infer T> ? T : never;
+
+/** Counterexamples fast-check found; replayed on every run. */
+const FOUND: Case[] = [
+  // Lead 0 and "now" exactly on a grid start (12:30 CDT on the spring-forward day): offered, yet booking
+  // it said IN_PAST. A start at now is not offered any more.
+  {
+    zone: 'America/Chicago',
+    date: Temporal.PlainDate.from('2026-03-08'),
+    hours: [
+      { open: '00:00', close: '00:05' },
+      { open: '05:50', close: '21:45' },
+    ],
+    duration: 15,
+    nowOffsetMinutes: 690,
+    lead: 0,
+  },
+];
+
 describe('candidateSlots properties over US zones, 2026–2030', () => {
   it('are increasing, unique, in the future, on the quarter hour, inside hours and never in a gap or overlap', () => {
     fc.assert(
@@ -94,6 +113,7 @@ describe('candidateSlots properties over US zones, 2026–2030', () => {
           const end = instantOf(slot.endUtc);
           if (i > 0) expect(Temporal.Instant.compare(instantOf(slots[i - 1]!.startUtc), start)).toBe(-1);
           expect(Temporal.Instant.compare(start, earliest)).toBeGreaterThanOrEqual(0);
+          expect(Temporal.Instant.compare(start, now)).toBe(1);
 
           // Exists exactly once: 'reject' throws in both a gap and an overlap.
           const local = Temporal.PlainDateTime.from(slot.localStart);
@@ -124,7 +144,7 @@ describe('candidateSlots properties over US zones, 2026–2030', () => {
         });
         expect(new Set(slots.map((s) => s.localStart)).size).toBe(slots.length);
       }),
-      { numRuns: 400 },
+      { numRuns: 400, examples: FOUND.map((c) => [c]) },
     );
   });
 
@@ -155,7 +175,7 @@ describe('candidateSlots properties over US zones, 2026–2030', () => {
           }
         }
       }),
-      { numRuns: 300 },
+      { numRuns: 300, examples: FOUND.map((c) => [c]) },
     );
   });
 });

@@ -90,8 +90,15 @@ describe('candidateSlots relative to now', () => {
     const tenThirty = instant('2026-12-01T16:30:00Z'); // 10:30 AM in Chicago
     expect(startTimes(candidateSlots(shop, 'oil_change', '2026-12-01', tenThirty))[0]).toBe('11:30');
     expect(
+      startTimes(candidateSlots(shop, 'oil_change', '2026-12-01', tenThirty, { minLeadMinutes: 15 }))[0],
+    ).toBe('11:00');
+  });
+
+  it('never offers a start at now itself, even with no lead: booking it would say it has passed', () => {
+    const tenThirty = instant('2026-12-01T16:30:00Z');
+    expect(
       startTimes(candidateSlots(shop, 'oil_change', '2026-12-01', tenThirty, { minLeadMinutes: 0 }))[0],
-    ).toBe('10:30');
+    ).toBe('11:00');
   });
 
   it('offers nothing on past dates or once the day is over', () => {
