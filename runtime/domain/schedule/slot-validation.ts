@@ -8,7 +8,14 @@ import { Temporal } from 'temporal-polyfill';
 import { BOOKING_SLICE_MINUTES, type ServiceConfig, type ShopConfig } from '../../config/shop-config';
 import { resolveLocalTime } from './local-time';
 import { type OpeningInterval, openingIntervals } from './opening-hours';
-import { bookingWindow, buildSlot, findService, type SlotCandidate, type SlotOptions } from './slots';
+import {
+  bookingWindow,
+  buildSlot,
+  findService,
+  type SlotCandidate,
+  type SlotOptions,
+  startHasPassed,
+} from './slots';
 import { spokenDate, spokenDateTime, spokenDuration, spokenPlainDate, spokenTime } from './spoken';
 
 export type SlotRejectionReason =
@@ -107,7 +114,7 @@ export function validateRequestedSlot(
         `so please pick a time like ${spokenTime(before)} or ${spokenTime(after)}.`,
     );
   }
-  if (Temporal.Instant.compare(start.toInstant(), now) <= 0) {
+  if (startHasPassed(start.toInstant(), now)) {
     return reject(
       'IN_PAST',
       `${spokenDateTime(start, now)} has already passed, so please pick a later time.`,

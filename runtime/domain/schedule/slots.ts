@@ -67,6 +67,14 @@ export function bookingWindow(
   };
 }
 
+/**
+ * A start at `now` itself counts as passed: by the time the caller has said yes it is. Offering
+ * (candidateSlots) and booking (validateRequestedSlot) share this, so nothing offered is refused.
+ */
+export function startHasPassed(start: Temporal.Instant, now: Temporal.Instant): boolean {
+  return Temporal.Instant.compare(start, now) <= 0;
+}
+
 export function findService(shop: ShopConfig, serviceId: string): ServiceConfig | undefined {
   return shop.services.find((svc) => svc.id === serviceId);
 }
@@ -146,8 +154,7 @@ export function candidateSlots(
       const end = start.add({ minutes: svc.durationMinutes });
       if (Temporal.ZonedDateTime.compare(start, interval.open) < 0) continue;
       if (Temporal.ZonedDateTime.compare(end, interval.close) > 0) continue;
-      // A start at `now` itself has passed by the time it is booked: validateRequestedSlot says IN_PAST.
-      if (Temporal.Instant.compare(start.toInstant(), now) <= 0) continue;
+      if (startHasPassed(start.toInstant(), now)) continue;
       if (Temporal.Instant.compare(start.toInstant(), window.earliestStart) < 0) continue;
       slots.push(buildSlot(start, svc.durationMinutes));
     }
