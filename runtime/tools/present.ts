@@ -5,7 +5,7 @@
 import { Temporal } from 'temporal-polyfill';
 import type { ShopConfig } from '../config/shop-config';
 import type { Appointment, Customer, Vehicle } from '../data/records';
-import { type SlotCandidate, spokenDateTime, spokenDuration, spokenTime } from '../domain/schedule';
+import { type SlotCandidate, spokenClockTime, spokenDateTime, spokenDuration } from '../domain/schedule';
 import type { ToolDependencies } from './define-tool';
 
 export function describeVehicle(vehicle: Pick<Vehicle, 'year' | 'make' | 'model'>): string {
@@ -60,9 +60,24 @@ export function presentAppointment(
   };
 }
 
-export function presentSlot(slot: SlotCandidate, timeZone: string) {
-  const start = zoned(slot.startUtc, timeZone);
-  return { start_time: machineTime(start), spoken: spokenTime(start) };
+/**
+ * A slot as the model sees it: `machineTime` and `spokenTime` of its start, read straight off the
+ * slot's wall-clock and UTC strings (a test holds them to the Temporal forms). A slot list has a
+ * dozen or more entries, and this keeps the time-zone arithmetic out of presenting them.
+ */
+export function presentSlot(slot: SlotCandidate) {
+  const hour = Number(slot.localStart.slice(11, 13));
+  const minute = Number(slot.localStart.slice(14, 16));
+  return { start_time: `${slot.localStart}:00${utcOffsetOf(slot)}`, spoken: spokenClockTime(hour, minute) };
+}
+
+/** "-06:00": the zone's offset at the slot's start, the difference of its wall-clock and UTC readings. */
+function utcOffsetOf(slot: SlotCandidate): string {
+  const minutes = Math.round((Date.parse(`${slot.localStart}:00Z`) - Date.parse(slot.startUtc)) / 60_000);
+  const abs = Math.abs(minutes);
+  const hh = String(Math.floor(abs / 60)).padStart(2, '0');
+  const mm = String(abs % 60).padStart(2, '0');
+  return `${minutes < 0 ? '-' : '+'}${hh}:${mm}`;
 }
 
 export async function customerProfile(customer: Customer, deps: ToolDependencies) {

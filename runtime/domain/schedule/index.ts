@@ -53,6 +53,7 @@ export {
 export {
   type PresentedSlot,
   presentSlot,
+  spokenClockTime,
   spokenDate,
   spokenDateTime,
   spokenDuration,

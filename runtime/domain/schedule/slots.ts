@@ -5,7 +5,7 @@
  */
 import { Temporal } from 'temporal-polyfill';
 import { BOOKING_SLICE_MINUTES, type ServiceConfig, type ShopConfig } from '../../config/shop-config';
-import { formatLocal, formatUtc, resolveLocalTime } from './local-time';
+import { formatLocal, formatUtcMs, resolveLocalTime } from './local-time';
 import { openingIntervals } from './opening-hours';
 import { shopToday } from './shop-clock';
 
@@ -85,23 +85,27 @@ function requireService(shop: ShopConfig, serviceId: string): ServiceConfig {
   return svc;
 }
 
+const SLICE_MS = BOOKING_SLICE_MINUTES * 60_000;
+
 /** The slot of a job starting at `start`; its end and slices are measured in elapsed time, not wall clock. */
-export function buildSlot(start: Temporal.ZonedDateTime, durationMinutes: number): SlotCandidate {
-  const end = start.add({ minutes: durationMinutes });
+export function buildSlot(
+  start: Temporal.ZonedDateTime,
+  durationMinutes: number,
+  end: Temporal.ZonedDateTime = start.add({ minutes: durationMinutes }),
+): SlotCandidate {
   const sliceCount = durationMinutes / BOOKING_SLICE_MINUTES;
   if (!Number.isInteger(sliceCount) || sliceCount < 1) {
     throw new RangeError(
       `duration ${durationMinutes} is not a positive multiple of ${BOOKING_SLICE_MINUTES}`,
     );
   }
+  const startMs = start.epochMilliseconds;
   return {
     localStart: formatLocal(start),
     localEnd: formatLocal(end),
-    startUtc: formatUtc(start),
-    endUtc: formatUtc(end),
-    slices: Array.from({ length: sliceCount }, (_, i) =>
-      formatUtc(start.toInstant().add({ minutes: i * BOOKING_SLICE_MINUTES })),
-    ),
+    startUtc: formatUtcMs(startMs),
+    endUtc: formatUtcMs(end.epochMilliseconds),
+    slices: Array.from({ length: sliceCount }, (_, i) => formatUtcMs(startMs + i * SLICE_MS)),
   };
 }
 
@@ -134,8 +138,57 @@ export function candidateSlots(
   if (step % BOOKING_SLICE_MINUTES !== 0) throw new RangeError('stepMinutes must be a multiple of 15');
   const window = bookingWindow(shop, now, options);
   if (Temporal.PlainDate.compare(date, window.lastDate) > 0) return [];
+  const earliestMs = window.earliestStart.epochMilliseconds;
+  return dayCandidates(shop, svc, date, step)
+    .filter(
+      (c) =>
+        // Starts are whole minutes, so comparing milliseconds loses nothing against `now`'s nanoseconds.
+        !startHasPassed(Temporal.Instant.fromEpochMilliseconds(c.startMs), now) && c.startMs >= earliestMs,
+    )
+    .map((c) => c.slot);
+}
 
-  const slots: SlotCandidate[] = [];
+interface DayCandidate {
+  slot: SlotCandidate;
+  startMs: number;
+}
+
+/**
+ * Candidates depend only on the shop's hours, the service and the date, never on `now`, so each day
+ * is walked once per shop (a few ms of Temporal arithmetic) and then only filtered. Shop configs are
+ * parsed once and never changed in place; the cache is keyed by the config object and bounded.
+ */
+const dayCache = new WeakMap<ShopConfig, Map<string, readonly DayCandidate[]>>();
+const DAYS_CACHED_PER_SHOP = 512;
+
+function dayCandidates(
+  shop: ShopConfig,
+  svc: ServiceConfig,
+  date: Temporal.PlainDate,
+  step: number,
+): readonly DayCandidate[] {
+  let days = dayCache.get(shop);
+  if (!days) {
+    days = new Map();
+    dayCache.set(shop, days);
+  }
+  const key = `${date.toString()}|${svc.id}|${svc.durationMinutes}|${step}`;
+  let candidates = days.get(key);
+  if (!candidates) {
+    candidates = walkDay(shop, svc, date, step);
+    if (days.size >= DAYS_CACHED_PER_SHOP) days.delete(days.keys().next().value!);
+    days.set(key, candidates);
+  }
+  return candidates;
+}
+
+function walkDay(
+  shop: ShopConfig,
+  svc: ServiceConfig,
+  date: Temporal.PlainDate,
+  step: number,
+): readonly DayCandidate[] {
+  const candidates: DayCandidate[] = [];
   for (const interval of openingIntervals(shop, date)) {
     // Starts stay on the quarter hour (slices are lock keys), so an 08:05 opening offers 08:15 first.
     const firstStart = interval.openLocal.round({
@@ -154,10 +207,11 @@ export function candidateSlots(
       const end = start.add({ minutes: svc.durationMinutes });
       if (Temporal.ZonedDateTime.compare(start, interval.open) < 0) continue;
       if (Temporal.ZonedDateTime.compare(end, interval.close) > 0) continue;
-      if (startHasPassed(start.toInstant(), now)) continue;
-      if (Temporal.Instant.compare(start.toInstant(), window.earliestStart) < 0) continue;
-      slots.push(buildSlot(start, svc.durationMinutes));
+      // Frozen: every caller of this day shares the objects.
+      const slot = buildSlot(start, svc.durationMinutes, end);
+      Object.freeze(slot.slices);
+      candidates.push({ slot: Object.freeze(slot), startMs: start.epochMilliseconds });
     }
   }
-  return slots;
+  return Object.freeze(candidates);
 }

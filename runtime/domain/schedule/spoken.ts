@@ -29,9 +29,6 @@ function formatterFor(timeZone: string): Intl.DateTimeFormat {
       year: 'numeric',
       month: 'long',
       day: 'numeric',
-      hour: 'numeric',
-      minute: '2-digit',
-      hourCycle: 'h12',
     });
     formatters.set(timeZone, formatter);
   }
@@ -46,8 +43,17 @@ function spokenParts(zdt: Temporal.ZonedDateTime): SpokenParts {
     month: part('month'),
     day: part('day'),
     year: part('year'),
-    time: `${part('hour')}:${part('minute')} ${part('dayPeriod')}`,
+    time: spokenClockTime(zdt.hour, zdt.minute),
   };
+}
+
+/**
+ * "9:30 AM" for a wall-clock hour (0–23) and minute; noon is "12:00 PM" and midnight "12:00 AM".
+ * Plain arithmetic rather than Intl: a slot list says a dozen of these, and the reading is the same.
+ */
+export function spokenClockTime(hour: number, minute: number): string {
+  const hour12 = hour % 12 === 0 ? 12 : hour % 12;
+  return `${hour12}:${String(minute).padStart(2, '0')} ${hour < 12 ? 'AM' : 'PM'}`;
 }
 
 /** The year is said only when it differs from the current year where the time is (always, without `now`). */
@@ -64,7 +70,7 @@ export function spokenDate(zdt: Temporal.ZonedDateTime, now?: Temporal.Instant):
 
 /** "9:30 AM"; noon is "12:00 PM" and midnight "12:00 AM". */
 export function spokenTime(zdt: Temporal.ZonedDateTime): string {
-  return spokenParts(zdt).time;
+  return spokenClockTime(zdt.hour, zdt.minute);
 }
 
 /** "Wednesday, December 2 at 9:30 AM" (year added when it is not the current one). */

@@ -30,7 +30,7 @@ export const getAvailableSlots = defineTool({
     const presentDay = (day: { date: string; slots: Parameters<typeof presentSlot>[0][] }) => ({
       date: day.date,
       spoken_date: spokenPlainDate(deps.shop.timeZone, Temporal.PlainDate.from(day.date), now),
-      slots: day.slots.map((slot) => presentSlot(slot, deps.shop.timeZone)),
+      slots: day.slots.map(presentSlot),
     });
     return {
       result: {

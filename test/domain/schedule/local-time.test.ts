@@ -1,3 +1,4 @@
+import fc from 'fast-check';
 import { Temporal } from 'temporal-polyfill';
 import { describe, expect, it } from 'vitest';
 import { boundaryInstant, formatLocal, formatUtc, resolveLocalTime } from '../../../runtime/domain/schedule';
@@ -71,5 +72,19 @@ describe('formatting', () => {
     expect(formatLocal(zdt)).toBe('2026-12-02T09:30');
     expect(formatUtc(zdt)).toBe('2026-12-02T15:30:00Z');
     expect(formatUtc(zdt.toInstant())).toBe('2026-12-02T15:30:00Z');
+  });
+});
+
+describe('formatUtc', () => {
+  it("formats like Temporal's second-precision toString for any instant, before 1970 and after 9999 too", () => {
+    fc.assert(
+      fc.property(
+        fc.bigInt({ min: -8_640_000_000_000_000_000_000n, max: 8_640_000_000_000_000_000_000n }),
+        (ns) => {
+          const instant = Temporal.Instant.fromEpochNanoseconds(ns);
+          expect(formatUtc(instant)).toBe(instant.toString({ smallestUnit: 'second' }));
+        },
+      ),
+    );
   });
 });

@@ -126,4 +126,21 @@ describe('candidateSlots relative to now', () => {
     expect(startTimes(slots).slice(0, 3)).toEqual(['08:00', '08:15', '08:30']);
     expect(slots).toHaveLength(39);
   });
+
+  it('offers only what is still ahead each time the same day is asked again later', () => {
+    const morning = candidateSlots(shop, 'oil_change', '2026-12-07', instant('2026-12-07T15:10:00Z'));
+    const afternoon = candidateSlots(shop, 'oil_change', '2026-12-07', instant('2026-12-07T20:10:00Z'));
+    expect(startTimes(morning)[0]).toBe('10:30'); // 09:10 in Chicago plus the hour of lead
+    expect(startTimes(afternoon)[0]).toBe('15:30');
+    expect(candidateSlots(shop, 'oil_change', '2026-12-07', now)).toHaveLength(20);
+  });
+
+  it('hands out slots no caller can change for the next one', () => {
+    const [first] = candidateSlots(shop, 'oil_change', '2026-12-07', now);
+    expect(() => {
+      (first as { localStart: string }).localStart = '2026-12-07T07:00';
+    }).toThrow(TypeError);
+    expect(() => first!.slices.push('x')).toThrow(TypeError);
+    expect(candidateSlots(shop, 'oil_change', '2026-12-07', now)[0]!.localStart).toBe('2026-12-07T08:00');
+  });
 });

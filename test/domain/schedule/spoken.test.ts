@@ -3,6 +3,7 @@ import { describe, expect, it } from 'vitest';
 import {
   candidateSlots,
   presentSlot,
+  spokenClockTime,
   spokenDate,
   spokenDateTime,
   spokenDuration,
@@ -38,6 +39,21 @@ describe('spoken formats', () => {
     expect(spokenTime(chicago('2026-12-02T00:00'))).toBe('12:00 AM');
     expect(spokenTime(chicago('2026-12-02T17:45'))).toBe('5:45 PM');
     expect(spokenDateTime(chicago('2026-12-02T17:45'), now)).not.toMatch(/[\u00a0\u202f]/);
+  });
+
+  it("reads every minute of the day as ICU's en-US 12-hour clock does", () => {
+    const icu = new Intl.DateTimeFormat('en-US', {
+      timeZone: 'UTC',
+      hour: 'numeric',
+      minute: '2-digit',
+      hourCycle: 'h12',
+    });
+    for (let minuteOfDay = 0; minuteOfDay < 24 * 60; minuteOfDay++) {
+      const parts = icu.formatToParts(new Date(Date.UTC(2026, 11, 2, 0, minuteOfDay)));
+      const part = (type: string) => parts.find((p) => p.type === type)?.value;
+      const expected = `${part('hour')}:${part('minute')} ${part('dayPeriod')}`;
+      expect(spokenClockTime(Math.floor(minuteOfDay / 60), minuteOfDay % 60)).toBe(expected);
+    }
   });
 
   it("speaks in the value's own zone", () => {
