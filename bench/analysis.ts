@@ -18,7 +18,14 @@ import type { SttConnection, TtsConnection } from '../test/fakes/deepgram-fake';
 import type { CallRuntime } from '../test/fakes/twilio/call';
 import type { LevelArgs, LevelContext } from './driver';
 import { type FrameLog, TAG } from './probes';
-import type { Distribution, FakesLevelResult, InterruptionSample, TurnKind, TurnSample } from './protocol';
+import type {
+  Distribution,
+  FakesLevelResult,
+  InterruptionSample,
+  OverheadHops,
+  TurnKind,
+  TurnSample,
+} from './protocol';
 
 export interface UtteranceRecord {
   tag: string;
@@ -114,17 +121,31 @@ export function analyseLevel(
       const sttMs = trigger === undefined ? Number.NaN : trigger - u.lastSpeechAt;
       const answer = ctx.scriptLog.answerRequest.get(u.tag);
       const sentence = ctx.probes.firstSentenceAt.get(u.tag);
+      const isToolQuestion = u.kind === 'tool' && u.utterance === 'question';
+      const toolRequest = isToolQuestion ? ctx.scriptLog.toolRequest.get(u.tag) : undefined;
       let llmMs = sentence === undefined ? Number.NaN : sentence - (requestAt(answer) ?? Number.NaN);
-      if (u.kind === 'tool' && u.utterance === 'question') {
-        const toolRequest = ctx.scriptLog.toolRequest.get(u.tag);
+      if (isToolQuestion)
         llmMs += (doneAt(toolRequest) ?? Number.NaN) - (requestAt(toolRequest) ?? Number.NaN);
-      }
       // The first piece flushed after the caller stopped must be this answer's, not a filler.
       const firstFlush = ttsProbe?.flushes.find((f) => f.at > u.lastSpeechAt);
       const own = firstFlush?.text.includes(u.tag) ? firstFlush : undefined;
       const firstByte = own && ttsProbe ? firstAfter(ttsProbe.binarySends, own.at) : undefined;
       const ttsMs = own && firstByte !== undefined ? firstByte - own.at : Number.NaN;
       const overhead = voiceToVoiceMs - sttMs - llmMs - ttsMs;
+      const endpointAt = sttConnection?.sent.find(
+        (s) => s.at > u.lastSpeechAt && s.message?.type === 'Results' && s.message.speech_final === true,
+      )?.at;
+      const hops: OverheadHops = {
+        endpoint: (endpointAt ?? Number.NaN) - (trigger ?? Number.NaN),
+        toModel:
+          (requestAt(isToolQuestion ? toolRequest : answer) ?? Number.NaN) - (endpointAt ?? Number.NaN),
+        toolRound: isToolQuestion
+          ? (requestAt(answer) ?? Number.NaN) - (doneAt(toolRequest) ?? Number.NaN)
+          : null,
+        toTts: (own?.at ?? Number.NaN) - (sentence ?? Number.NaN),
+        toTwilio: firstAudio - (firstByte ?? Number.NaN),
+      };
+      const hopsKnown = Object.values(hops).every((v) => v === null || Number.isFinite(v));
       turns.push({
         call: record.id,
         turn: Number(/ t(\d+)/.exec(u.tag)![1]),
@@ -135,6 +156,16 @@ export function analyseLevel(
         llmMs: round(llmMs),
         ttsMs: round(ttsMs),
         overheadMs: Number.isFinite(overhead) ? round(overhead) : null,
+        hops:
+          Number.isFinite(overhead) && hopsKnown
+            ? {
+                endpoint: round(hops.endpoint),
+                toModel: round(hops.toModel),
+                toolRound: hops.toolRound === null ? null : round(hops.toolRound),
+                toTts: round(hops.toTts),
+                toTwilio: round(hops.toTwilio),
+              }
+            : null,
       });
 
       if (u.utterance === 'after-barge-in') {

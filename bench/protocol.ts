@@ -42,6 +42,26 @@ export interface TurnSample {
   ttsMs: number;
   /** null when a component could not be attributed (e.g. a filler played first). */
   overheadMs: number | null;
+  /** Where the overhead went, hop by hop; the hops sum to overheadMs. Null with it. */
+  hops: OverheadHops | null;
+}
+
+/**
+ * The overhead of one turn split at the wire events the fakes see, in the order they happen:
+ * endpoint   frame that completed the endpointing silence sent by the fake Twilio → the fake
+ *            Deepgram's speech_final result sent (frame forwarding plus the fake's own reaction);
+ * toModel    that result sent → the model request fully received (our turn logic, prompt, HTTP);
+ * toolRound  tool turns: the tool-call stream finished → the answer request received (the tool
+ *            on DynamoDB Local plus the second request); null on other turns;
+ * toTts      delta completing the first sentence written → its Flush received by the fake TTS;
+ * toTwilio   first TTS audio byte sent → first media frame received by the fake Twilio.
+ */
+export interface OverheadHops {
+  endpoint: number;
+  toModel: number;
+  toolRound: number | null;
+  toTts: number;
+  toTwilio: number;
 }
 
 export interface InterruptionSample {

@@ -5,7 +5,7 @@
 import type { ServerMetrics } from '../runtime/server/metrics-route';
 import { distribution } from './analysis';
 import type { BundleResult } from './bundles';
-import type { Distribution, FakesLevelResult } from './protocol';
+import type { Distribution, FakesLevelResult, OverheadHops } from './protocol';
 
 export interface LevelLimits {
   /** Inbound frames slower than this to reach Deepgram are late. */
@@ -29,6 +29,8 @@ export interface LevelSummary {
   overheadMs: Distribution;
   overheadToolTurnsMs: Distribution;
   overheadOtherTurnsMs: Distribution;
+  /** The overhead hop by hop (see OverheadHops): where to look when it grows. */
+  overheadHopsMs: Record<keyof OverheadHops, Distribution>;
   providerMs: { stt: Distribution; llm: Distribution; tts: Distribution };
   interruptionSpeechToClearMs: Distribution;
   interruptionSttEventToClearMs: Distribution;
@@ -81,6 +83,15 @@ function serverLoad(samples: ServerMetrics[]) {
   };
 }
 
+const HOPS: (keyof OverheadHops)[] = ['endpoint', 'toModel', 'toolRound', 'toTts', 'toTwilio'];
+
+function hopDistributions(turns: FakesLevelResult['turns']): Record<keyof OverheadHops, Distribution> {
+  const known = turns.flatMap((t) => (t.hops ? [t.hops] : []));
+  const of = (hop: keyof OverheadHops) =>
+    distribution(known.flatMap((h) => (h[hop] === null ? [] : [h[hop] as number])));
+  return Object.fromEntries(HOPS.map((hop) => [hop, of(hop)])) as Record<keyof OverheadHops, Distribution>;
+}
+
 export function summarizeLevel(
   fakes: FakesLevelResult,
   samples: ServerMetrics[],
@@ -117,6 +128,7 @@ export function summarizeLevel(
     overheadMs,
     overheadToolTurnsMs: overheads(isToolTurn),
     overheadOtherTurnsMs: overheads((t) => !isToolTurn(t)),
+    overheadHopsMs: hopDistributions(fakes.turns),
     providerMs: {
       stt: distribution(fakes.turns.map((t) => t.sttMs)),
       llm: distribution(fakes.turns.map((t) => t.llmMs)),
@@ -147,6 +159,12 @@ const f = (n: number | null | undefined, digits = 1) =>
   n === null || n === undefined ? '-' : n.toFixed(digits);
 const trio = (d: Distribution) => `${f(d.p50)}/${f(d.p95)}/${f(d.p99)}`;
 
+function table(header: string[], rows: string[][]): string {
+  const widths = header.map((h, i) => Math.max(h.length, ...rows.map((r) => r[i]!.length)));
+  const line = (cells: string[]) => cells.map((c, i) => c.padEnd(widths[i]!)).join('  ');
+  return [line(header), line(widths.map((w) => '-'.repeat(w))), ...rows.map(line)].join('\n');
+}
+
 export function formatTable(levels: LevelSummary[]): string {
   const header = [
     'calls',
@@ -176,9 +194,17 @@ export function formatTable(levels: LevelSummary[]): string {
     f(l.server.eventLoopDelayP99Ms),
     l.passed ? 'pass' : `FAIL: ${l.failReasons.join('; ')}`,
   ]);
-  const widths = header.map((h, i) => Math.max(h.length, ...rows.map((r) => r[i]!.length)));
-  const line = (cells: string[]) => cells.map((c, i) => c.padEnd(widths[i]!)).join('  ');
-  return [line(header), line(widths.map((w) => '-'.repeat(w))), ...rows.map(line)].join('\n');
+  return table(header, rows);
+}
+
+/** Overhead hop by hop, p50/p99 per level: which part of the server a slow turn spent its time in. */
+export function formatHops(levels: LevelSummary[]): string {
+  const header = ['calls', ...HOPS.map((hop) => `${hop} p50/99`)];
+  const rows = levels.map((l) => [
+    String(l.calls),
+    ...HOPS.map((hop) => `${f(l.overheadHopsMs[hop].p50, 2)}/${f(l.overheadHopsMs[hop].p99, 2)}`),
+  ]);
+  return table(header, rows);
 }
 
 export function formatBundles(bundles: BundleResult[]): string {

@@ -23,7 +23,14 @@ import {
   type ProfileName,
   type ToFakes,
 } from './protocol';
-import { formatBundles, formatTable, type LevelLimits, type LevelSummary, summarizeLevel } from './report';
+import {
+  formatBundles,
+  formatHops,
+  formatTable,
+  type LevelLimits,
+  type LevelSummary,
+  summarizeLevel,
+} from './report';
 import { SERVER_ENTRY, type ServerHandle, startServer } from './server-process';
 
 export interface BenchOptions {
@@ -249,6 +256,7 @@ export async function runBench(options: BenchOptions): Promise<{ file: string; r
       levels.push(summary);
       options.progress('');
       options.log(formatTable(levels));
+      options.log(`overhead by hop, ms (see OverheadHops in bench/protocol.ts):\n${formatHops(levels)}`);
       if (!summary.passed && !options.keepGoing) {
         options.log(`level ${calls} failed (${summary.failReasons.join('; ')}): stopping`);
         for (const failure of summary.failures.slice(0, 5)) options.log(`  ${failure}`);

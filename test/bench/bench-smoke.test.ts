@@ -50,10 +50,17 @@ describe('npm run bench, smoke mode', () => {
     for (const turn of level!.turns) {
       expect(turn.voiceToVoiceMs).toEqual(expect.any(Number));
       expect(turn.overheadMs).toEqual(expect.any(Number));
+      // The hops account for the whole overhead, to rounding.
+      const hops = turn.hops!;
+      const sum = hops.endpoint + hops.toModel + (hops.toolRound ?? 0) + hops.toTts + hops.toTwilio;
+      expect(Math.abs(sum - turn.overheadMs!)).toBeLessThan(0.05);
+      expect(hops.toolRound === null).toBe(!(turn.kind === 'tool' && turn.utterance === 'question'));
     }
     expect(level!.interruptions).toHaveLength(2);
     expect(level!.voiceToVoiceMs.p99).toEqual(expect.any(Number));
     expect(level!.overheadToolTurnsMs.n).toBe(2);
+    expect(level!.overheadHopsMs.toolRound.n).toBe(2);
+    expect(level!.overheadHopsMs.toModel.n).toBe(6);
     expect(level!.inboundForwardMs.n).toBeGreaterThan(100);
     expect(level!.server.cpuPctOfCorePerCall).toEqual(expect.any(Number));
     expect(level!.server.rssPeakMb).toBeGreaterThan(0);
