@@ -32,6 +32,7 @@ import {
   summarizeLevel,
 } from './report';
 import { SERVER_ENTRY, type ServerHandle, startServer } from './server-process';
+import { formatSoak, runSoak, type SoakSummary } from './soak';
 
 export interface BenchOptions {
   levels: number[];
@@ -44,6 +45,9 @@ export interface BenchOptions {
   dynamoEndpoint?: string;
   cpuProfDir?: string;
   bundleRuns: number;
+  /** After the levels: rounds of `soakCalls` calls for this many minutes, watching the idle heap. */
+  soakMinutes?: number;
+  soakCalls: number;
   /** Run the remaining levels even after one failed (to see how it degrades). */
   keepGoing?: boolean;
   /** Time only these Lambda functions (default: every tool and the dialer). */
@@ -62,10 +66,12 @@ export interface BenchResults {
   profile: (typeof PROFILES)[ProfileName];
   bundles: BundleResult[];
   levels: LevelSummary[];
+  soak?: SoakSummary;
 }
 
 const BENCH_DIR = join(REPO_ROOT, 'bench');
 const WARMUP_CALLS = 10;
+const DEFAULT_LEVELS = '1,10,50,100,200';
 const API_KEYS = { openai: 'sk-bench', deepgram: 'dg-bench' };
 const run = promisify(execFile);
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
@@ -236,7 +242,7 @@ export async function runBench(options: BenchOptions): Promise<{ file: string; r
       apiKeys: API_KEYS,
       tables,
       dynamoEndpoint: endpoint,
-      maxCalls: Math.max(...options.levels),
+      maxCalls: Math.max(...options.levels, options.soakMinutes ? options.soakCalls : 1),
       ...(options.cpuProfDir ? { cpuProfDir: options.cpuProfDir } : {}),
     });
     const stopServer = once(() => server.stop());
@@ -263,6 +269,16 @@ export async function runBench(options: BenchOptions): Promise<{ file: string; r
         break;
       }
     }
+    let soak: SoakSummary | undefined;
+    if (options.soakMinutes) {
+      soak = await runSoak(options.soakMinutes, options.soakCalls, {
+        runRound: (calls) => runOneLevel(fakes, server, calls, options),
+        idleMetrics: () => server.metrics(false, true),
+        progress: options.progress,
+      });
+      options.progress('');
+      options.log(formatSoak(soak));
+    }
     // Stopped before the bundles are timed, so cold starts do not compete with them for the cores.
     await stopServer();
     await stopFakes();
@@ -287,6 +303,7 @@ export async function runBench(options: BenchOptions): Promise<{ file: string; r
       profile: PROFILES[options.profile],
       bundles,
       levels,
+      ...(soak ? { soak } : {}),
     };
     const file =
       options.outFile ??
@@ -308,7 +325,9 @@ function parseCli(argv: string[]): BenchOptions {
     args: argv,
     options: {
       calls: { type: 'string' },
-      levels: { type: 'string', default: '1,10,50,100,200' },
+      levels: { type: 'string' },
+      soak: { type: 'string' },
+      'soak-calls': { type: 'string', default: '50' },
       turns: { type: 'string', default: '3' },
       profile: { type: 'string', default: 'realistic' },
       'no-build': { type: 'boolean', default: false },
@@ -330,7 +349,12 @@ function parseCli(argv: string[]): BenchOptions {
   };
   if (!(values.profile! in PROFILES))
     throw new Error(`--profile must be one of ${Object.keys(PROFILES).join(', ')}`);
-  const levels = (values.calls ?? values.levels!).split(',').map((n) => int('calls', n.trim(), 1, 500));
+  // A soak alone runs no levels unless they are asked for too.
+  const levelList = values.calls ?? values.levels ?? (values.soak ? '' : DEFAULT_LEVELS);
+  const levels = levelList ? levelList.split(',').map((n) => int('calls', n.trim(), 1, 500)) : [];
+  const soakMinutes = values.soak === undefined ? undefined : Number(values.soak);
+  if (soakMinutes !== undefined && !(soakMinutes > 0 && soakMinutes <= 240))
+    throw new Error('--soak must be a number of minutes, more than 0 and at most 240');
   const isTty = process.stderr.isTTY;
   let lastProgress = 0;
   return {
@@ -340,6 +364,8 @@ function parseCli(argv: string[]): BenchOptions {
     build: !values['no-build'],
     warmup: !values['no-warmup'],
     keepGoing: values['keep-going'] ?? false,
+    ...(soakMinutes ? { soakMinutes } : {}),
+    soakCalls: int('soak-calls', values['soak-calls']!, 1, 500),
     ...(values['cpu-prof'] ? { cpuProfDir: join(BENCH_DIR, 'results', 'profiles') } : {}),
     bundleRuns: int('bundle-runs', values['bundle-runs']!, 0, 20),
     ...(values.out ? { outFile: values.out } : {}),

@@ -29,7 +29,8 @@ export interface ServerOptions {
 export interface ServerHandle {
   baseUrl: string;
   pid: number;
-  metrics(reset?: boolean): Promise<ServerMetrics>;
+  /** `gc`: a full collection first (the server runs with --expose-gc), for idle-heap readings. */
+  metrics(reset?: boolean, gc?: boolean): Promise<ServerMetrics>;
   /** SIGTERM (the server drains, then exits and writes its profile); SIGKILL after a deadline. */
   stop(): Promise<void>;
   /** Synchronous last resort for exit handlers. */
@@ -74,6 +75,8 @@ export async function startServer(options: ServerOptions): Promise<ServerHandle>
   const args = [
     ...(options.cpuProfDir ? ['--cpu-prof', '--cpu-prof-dir', options.cpuProfDir] : []),
     '--enable-source-maps',
+    // Only exposes global.gc for the soak's idle-heap readings; collection itself is unchanged.
+    '--expose-gc',
     SERVER_ENTRY,
   ];
   const child: ChildProcess = spawn(process.execPath, args, { env, stdio: ['ignore', 'pipe', 'pipe'] });
@@ -105,8 +108,9 @@ export async function startServer(options: ServerOptions): Promise<ServerHandle>
   return {
     baseUrl,
     pid: child.pid!,
-    async metrics(reset = false) {
-      const response = await fetch(`${baseUrl}/internal/metrics${reset ? '?reset=1' : ''}`, {
+    async metrics(reset = false, gc = false) {
+      const query = [...(reset ? ['reset=1'] : []), ...(gc ? ['gc=1'] : [])].join('&');
+      const response = await fetch(`${baseUrl}/internal/metrics${query ? `?${query}` : ''}`, {
         signal: AbortSignal.timeout(5000),
       });
       if (!response.ok) throw new Error(`metrics endpoint answered ${response.status}`);

@@ -38,8 +38,12 @@ export function registerMetricsRoute(app: FastifyInstance, registry: CallRegistr
   delay.enable();
   app.addHook('onClose', async () => delay.disable());
 
-  app.get<{ Querystring: { reset?: string } }>(METRICS_PATH, async (request, reply) => {
+  app.get<{ Querystring: { reset?: string; gc?: string } }>(METRICS_PATH, async (request, reply) => {
     if (!fromLoopback(request)) return reply.code(404).send({ message: 'Not Found' });
+    // A leak check wants the heap without garbage: a full collection first, when the process was
+    // started with --expose-gc (the benchmark's soak does; a production task never is).
+    const gc = (globalThis as { gc?: () => void }).gc;
+    if (request.query.gc === '1' && gc) gc();
     const memory = process.memoryUsage();
     const body: ServerMetrics = {
       uptimeMs: performance.now(),

@@ -23,7 +23,7 @@ function childNodeProcesses(): string[] {
 }
 
 describe('npm run bench, smoke mode', () => {
-  it('runs 2 calls × 2 turns on the zero profile and writes a results file with numbers', async () => {
+  it('runs 2 calls × 2 turns on the zero profile, a one-round soak, and writes a results file with numbers', async () => {
     const outFile = join(dir, 'results.json');
     const { file } = await runBench({
       levels: [2],
@@ -32,6 +32,9 @@ describe('npm run bench, smoke mode', () => {
       build: true,
       warmup: false,
       dynamoEndpoint: inject('dynamoEndpoint'),
+      // The shortest soak is one round; a trend needs more, so `flat` stays undecided.
+      soakMinutes: 0.01,
+      soakCalls: 1,
       bundleRuns: 1,
       bundleOnly: ['get_available_slots', 'reminder_dialer'],
       outFile,
@@ -65,6 +68,9 @@ describe('npm run bench, smoke mode', () => {
     expect(level!.server.cpuPctOfCorePerCall).toEqual(expect.any(Number));
     expect(level!.server.rssPeakMb).toBeGreaterThan(0);
     expect(level!.server.eventLoopDelayP99Ms).toEqual(expect.any(Number));
+    expect(results.soak).toMatchObject({ callsPerRound: 1, callsCompleted: 1, flat: null });
+    expect(results.soak!.rounds).toHaveLength(1);
+    expect(results.soak!.rounds[0]!.heapUsedMb).toBeGreaterThan(0);
     expect(results.bundles.map((b) => b.function)).toEqual(['get_available_slots', 'reminder_dialer']);
     for (const bundle of results.bundles) {
       expect(bundle.bytes).toBeGreaterThan(0);
