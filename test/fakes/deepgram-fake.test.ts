@@ -189,6 +189,22 @@ describe('Deepgram fake: live STT (/v1/listen)', () => {
     expect(conn.frameArrivals).toHaveLength(70 + speech(text).length);
   });
 
+  it('gets frames handed over together as one message, and a frame on its own at once', async () => {
+    const fake = await start();
+    const { session } = await openStt(fake, 300);
+    for (const frame of silent(3)) session.sendAudio(frame); // one read from Twilio's socket
+    const conn = await until(
+      () => (fake.stt[0]?.audioBytes === 480 ? fake.stt[0] : undefined),
+      1000,
+      '3 frames',
+    );
+    expect(conn.audioMessages).toBe(1);
+    expect(conn.frameArrivals).toHaveLength(3);
+    session.sendAudio(silence());
+    await until(() => (conn.audioBytes === 640 ? true : undefined), 1000, 'the 4th frame');
+    expect(conn.audioMessages).toBe(2);
+  });
+
   it('endpoints in audio time, not wall-clock time', async () => {
     const fake = await start();
     const { send, finals } = await openStt(fake, 300);

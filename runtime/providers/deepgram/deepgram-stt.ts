@@ -77,11 +77,21 @@ export class DeepgramSpeechToText implements SpeechToText {
       }
     }, KEEPALIVE_EVERY_MS);
     keepAlive.unref();
+    // Frames that arrive together (one read from Twilio's socket after the event loop was busy)
+    // leave as one message: the flush runs as a microtask, right after the read that brought
+    // them, so a frame is never held back, and a loaded server stops paying one send per frame.
+    let pending: Uint8Array[] = [];
+    const flush = () => {
+      const frames = pending;
+      pending = [];
+      if (socket.readyState !== 1) return;
+      socket.sendMedia(frames.length === 1 ? frames[0]! : Buffer.concat(frames));
+      lastSentAt = Date.now();
+    };
     return {
       sendAudio(frame) {
         if (socket.readyState !== 1 || frame.byteLength === 0) return;
-        socket.sendMedia(frame);
-        lastSentAt = Date.now();
+        if (pending.push(frame) === 1) queueMicrotask(flush);
       },
       close() {
         if (closing) return;

@@ -50,6 +50,7 @@ export class SttSession implements SttConnection {
   readonly headers: Record<string, string>;
   readonly requestId: string;
   audioBytes = 0;
+  audioMessages = 0;
   readonly controlMessages: any[] = [];
   readonly sent: { at: number; message: any }[] = [];
   readonly transcripts: string[] = [];
@@ -136,8 +137,11 @@ export class SttSession implements SttConnection {
       return;
     }
     this.audioBytes += data.length;
-    this.frameArrivals.push(at);
-    if (this.frameArrivals.length > MAX_ARRIVALS) this.frameArrivals.shift();
+    this.audioMessages++;
+    // One entry per 20 ms of audio, so a message that carries several Twilio frames counts each.
+    for (let i = 0; i < Math.ceil(data.length / FRAME_BYTES); i++) this.frameArrivals.push(at);
+    if (this.frameArrivals.length > MAX_ARRIVALS)
+      this.frameArrivals.splice(0, this.frameArrivals.length - MAX_ARRIVALS);
     this.lastFrameAt = this.lastActivityAt = at;
     this.sawAudio = true;
     if (this.streamClosing || !this.state.open) return;

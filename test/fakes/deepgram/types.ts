@@ -46,7 +46,9 @@ export interface SttConnection {
   transcripts: string[];
   /** performance.now() at which the last binary frame containing speech arrived (for latency measurements). */
   lastSpeechFrameAt?: number;
-  /** performance.now() of each binary frame (the last 10 000). */
+  /** Binary messages received (a message may carry several frames). */
+  audioMessages: number;
+  /** performance.now() at which each 20 ms (160-byte) frame of audio arrived, one entry per frame even when a message carries several (the last 10 000). */
   frameArrivals: number[];
   closed?: CloseRecord;
   /** Fault: close this socket now with code/reason (default 1011 'NET-0000'; 1006 drops the TCP connection). */
