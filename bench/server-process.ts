@@ -74,7 +74,6 @@ export async function startServer(options: ServerOptions): Promise<ServerHandle>
   };
   const args = [
     ...(options.cpuProfDir ? ['--cpu-prof', '--cpu-prof-dir', options.cpuProfDir] : []),
-    '--enable-source-maps',
     // Only exposes global.gc for the soak's idle-heap readings; collection itself is unchanged.
     '--expose-gc',
     SERVER_ENTRY,

@@ -8,6 +8,8 @@ await build({
   platform: 'node',
   format: 'esm',
   target: 'node22',
+  // Written next to the bundle for reading stack traces offline; production does not load it
+  // (runtime/Dockerfile says why).
   sourcemap: true,
   minify: false,
   mainFields: ['module', 'main'],
