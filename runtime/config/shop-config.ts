@@ -180,9 +180,9 @@ export const shopConfigSchema = z
     calls: z
       .strictObject({
         maxCallMinutes: z.number().int().min(1).max(60).default(15),
-        maxConcurrentCallsPerTask: z.number().int().min(1).max(500).default(50),
+        maxConcurrentCallsPerTask: z.number().int().min(1).max(500).default(25),
       })
-      .default({ maxCallMinutes: 15, maxConcurrentCallsPerTask: 50 }),
+      .default({ maxCallMinutes: 15, maxConcurrentCallsPerTask: 25 }),
     scaling: z
       .strictObject({
         minTasks: z.number().int().min(1).max(10).default(1),
