@@ -138,13 +138,11 @@ export function candidateSlots(
   if (step % BOOKING_SLICE_MINUTES !== 0) throw new RangeError('stepMinutes must be a multiple of 15');
   const window = bookingWindow(shop, now, options);
   if (Temporal.PlainDate.compare(date, window.lastDate) > 0) return [];
-  const earliestMs = window.earliestStart.epochMilliseconds;
   return dayCandidates(shop, svc, date, step)
-    .filter(
-      (c) =>
-        // Starts are whole minutes, so comparing milliseconds loses nothing against `now`'s nanoseconds.
-        !startHasPassed(Temporal.Instant.fromEpochMilliseconds(c.startMs), now) && c.startMs >= earliestMs,
-    )
+    .filter((c) => {
+      const start = Temporal.Instant.fromEpochMilliseconds(c.startMs);
+      return !startHasPassed(start, now) && Temporal.Instant.compare(start, window.earliestStart) >= 0;
+    })
     .map((c) => c.slot);
 }
 

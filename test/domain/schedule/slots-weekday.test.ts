@@ -1,3 +1,4 @@
+import { Temporal } from 'temporal-polyfill';
 import { describe, expect, it } from 'vitest';
 import { candidateSlots, SLOT_STEP_MINUTES } from '../../../runtime/domain/schedule';
 import { exampleShop, halfHours, instant, startTimes } from './fixtures/shops';
@@ -133,6 +134,14 @@ describe('candidateSlots relative to now', () => {
     expect(startTimes(morning)[0]).toBe('10:30'); // 09:10 in Chicago plus the hour of lead
     expect(startTimes(afternoon)[0]).toBe('15:30');
     expect(candidateSlots(shop, 'oil_change', '2026-12-07', now)).toHaveLength(20);
+  });
+
+  it('keeps to the lead time to the nanosecond, though starts are compared from the cached day', () => {
+    // now + 60 min lands half a microsecond after 08:00 Chicago (14:00Z): 08:00 is too early.
+    const justAfter = Temporal.Instant.from('2026-12-07T13:00:00.0000005Z');
+    expect(startTimes(candidateSlots(shop, 'oil_change', '2026-12-07', justAfter))[0]).toBe('08:30');
+    const exactly = Temporal.Instant.from('2026-12-07T13:00:00Z');
+    expect(startTimes(candidateSlots(shop, 'oil_change', '2026-12-07', exactly))[0]).toBe('08:00');
   });
 
   it('hands out slots no caller can change for the next one', () => {
