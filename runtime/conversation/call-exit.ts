@@ -6,6 +6,7 @@
 import type { Logger } from 'pino';
 import type { ShopConfig } from '../config/shop-config';
 import type { CallControl } from '../telephony/call-control';
+import type { CallControlRequest } from './call-control-tools';
 import { PHRASES } from './phrases';
 
 /** A goodbye is played to the end, but a broken playback clock must not hold the call open. */
@@ -67,6 +68,14 @@ export class CallExit {
       this.ending = false;
       this.host.say(PHRASES.transferFailed(this.shop));
     }
+  }
+
+  /** The model asked to hang up or transfer; a line of its own was `spoken`, else ours is said. */
+  onModelRequest(request: CallControlRequest, spoken: string): Promise<void> {
+    this.log.info({ tool: request.name }, 'call control requested by the assistant');
+    return request.name === 'end_call'
+      ? this.endCall('assistant_ended', spoken ? null : PHRASES.goodbye(this.shop))
+      : this.transfer('transferred', spoken ? null : PHRASES.transferring);
   }
 
   private untilPlayed(): Promise<void> {

@@ -6,26 +6,13 @@
  * Owns the call's provider sessions and timers and releases all of them at stop().
  */
 import type { Logger } from 'pino';
-import type { Temporal } from 'temporal-polyfill';
-import type { ShopConfig } from '../config/shop-config';
-import type { CallsRepository } from '../data/calls-repo';
-import type {
-  ChatMessage,
-  ChatModel,
-  ChatToolSpec,
-  SpeechToText,
-  SpeechToTextSession,
-  TextToSpeech,
-  TextToSpeechSession,
-} from '../providers/interfaces';
-import type { CallControl } from '../telephony/call-control';
+import type { ChatMessage, SpeechToTextSession, TextToSpeechSession } from '../providers/interfaces';
 import type { ToolSession } from '../tools/contract';
-import type { ToolInvoker } from '../tools/invoker';
-import { BargeInDetector, type BargeInSettings } from './barge-in';
-import type { CallControlRequest } from './call-control-tools';
+import { BargeInDetector } from './barge-in';
 import { CallExit } from './call-exit';
 import { CallJournal } from './call-journal';
 import { openProviders } from './call-providers';
+import type { CallSessionDependencies, CallStart, TurnTakingSettings } from './call-setup';
 import { CallWatchdog } from './call-watchdog';
 import { identifyCaller } from './caller-context';
 import { ConfirmationGate } from './confirmation-gate';
@@ -33,52 +20,8 @@ import { ConversationHistory } from './history';
 import { Interruptions, type Turn, textOf } from './interruptions';
 import { fillerRotation, PHRASES } from './phrases';
 import { buildGreeting, buildSystemPrompt } from './prompt';
-import { SpeechOutput, type TwilioOutput } from './speech-output';
+import { SpeechOutput } from './speech-output';
 import { runTurn } from './turn-runner';
-
-export interface TurnTakingSettings {
-  bargeIn: BargeInSettings;
-  /** After an interruption that no words follow (a false alarm), resume after this long. */
-  resumeAfterMs: number;
-  fillerAfterMs: number;
-  /** Time the model has to start answering, its retries included (RES-07). */
-  firstTokenBudgetMs: number;
-  silenceMs: number;
-  maxCallMs: number;
-}
-
-export interface CallSessionDependencies {
-  shop: ShopConfig;
-  stt: SpeechToText;
-  tts: TextToSpeech;
-  model: ChatModel;
-  tools: readonly ChatToolSpec[];
-  invoker: ToolInvoker;
-  calls: CallsRepository;
-  control: CallControl;
-  logger: Logger;
-  now: () => Temporal.Instant;
-  settings: {
-    maxToolRounds: number;
-    historyMaxTokens: number;
-    turnTaking: TurnTakingSettings;
-    /** Per-call ceilings on spend (SEC-16): model tokens, and tool calls. */
-    perCall: { maxTokens: number; maxToolCalls: number };
-  };
-}
-
-export interface CallStart {
-  callSid: string;
-  direction: 'inbound' | 'outbound';
-  callerPhone: string | null;
-  twilio: TwilioOutput;
-  /** Closes the media stream, which ends a <Connect> without action: the last resort for hang-up. */
-  closeStream(): void;
-  /** Set on reminder calls: the appointment the call is about. */
-  appointmentId?: string;
-  /** A new stream for a call whose stream dropped: the conversation carries on (RES-02). */
-  resumed?: boolean;
-}
 
 /** Lines the assistant says on its own belong to no turn (pruned with every turn). */
 const NO_TURN = -1;
@@ -394,7 +337,7 @@ export class CallSession {
       turn.answered = result.status !== 'aborted';
       if (result.spoken) turn.spokenEntry = this.journal.record('assistant', result.spoken);
       if (turn.answered) this.failuresInARow = 0;
-      if (result.control) await this.control(result.control, result.spoken);
+      if (result.control) await this.exit.onModelRequest(result.control, result.spoken);
     } catch (error) {
       if (signal.aborted || this.stopped) return;
       this.log.error(
@@ -409,13 +352,6 @@ export class CallSession {
       this.say(PHRASES.apology, turn.id);
       turn.answered = true;
     }
-  }
-
-  private control(request: CallControlRequest, spoken: string): Promise<void> {
-    this.log.info({ tool: request.name }, 'call control requested by the assistant');
-    return request.name === 'end_call'
-      ? this.exit.endCall('assistant_ended', spoken ? null : PHRASES.goodbye(this.deps.shop))
-      : this.exit.transfer('transferred', spoken ? null : PHRASES.transferring);
   }
 
   /** A provider stayed down after its reconnects: the caller goes to a person, with Twilio's voice. */

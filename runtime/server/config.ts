@@ -5,7 +5,7 @@
 import { readFileSync } from 'node:fs';
 import * as z from 'zod';
 import { parseShopConfigJson, type ShopConfig } from '../config/shop-config';
-import type { TurnTakingSettings } from '../conversation/call-session';
+import type { TurnTakingSettings } from '../conversation/call-setup';
 import { TABLE_KEYS, TABLES, type TableNames } from '../data/table-definitions';
 import { TOOL_NAMES, type ToolName } from '../tools/catalog';
 
