@@ -80,13 +80,14 @@ export class DeepgramSpeechToText implements SpeechToText {
     // Frames that arrive together (one read from Twilio's socket after the event loop was busy)
     // leave as one message: the flush runs as a microtask, right after the read that brought
     // them, so a frame is never held back, and a loaded server stops paying one send per frame.
-    let pending: Uint8Array[] = [];
+    // One array for the call's lifetime: sendMedia is synchronous, so it is emptied, never replaced.
+    const pending: Uint8Array[] = [];
     const flush = () => {
-      const frames = pending;
-      pending = [];
-      if (socket.readyState !== 1) return;
-      socket.sendMedia(frames.length === 1 ? frames[0]! : Buffer.concat(frames));
-      lastSentAt = Date.now();
+      if (socket.readyState === 1) {
+        socket.sendMedia(pending.length === 1 ? pending[0]! : Buffer.concat(pending));
+        lastSentAt = Date.now();
+      }
+      pending.length = 0;
     };
     return {
       sendAudio(frame) {
