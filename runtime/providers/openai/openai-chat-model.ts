@@ -1,6 +1,7 @@
 import OpenAI from 'openai';
 import type { ChatCompletionChunk } from 'openai/resources/chat/completions';
 import type { ChatModel, ChatRequest, ChatStreamEvent, ChatToolCall } from '../interfaces';
+import { createNodeHttpFetch } from './node-http-fetch';
 
 export interface OpenAiChatModelOptions {
   apiKey: string;
@@ -10,6 +11,8 @@ export interface OpenAiChatModelOptions {
   /** Time to response headers; the SDK puts no limit on the streamed body. */
   timeoutMs?: number;
   maxRetries?: number;
+  /** Defaults to node:http with keep-alive (node-http-fetch.ts), cheaper per streamed delta than undici. */
+  fetch?: typeof fetch;
 }
 
 /** GPT-4o through Chat Completions streaming, with tool-call deltas assembled into whole calls. */
@@ -23,6 +26,7 @@ export class OpenAiChatModel implements ChatModel {
       // One retry at most: the turn's own budget (RES-07) bounds the total wait anyway.
       timeout: options.timeoutMs ?? 4000,
       maxRetries: options.maxRetries ?? 1,
+      fetch: options.fetch ?? createNodeHttpFetch(),
     });
   }
 
