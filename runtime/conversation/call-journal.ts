@@ -23,6 +23,7 @@ export class CallJournal {
   private readonly usage = { promptTokens: 0, completionTokens: 0, llmCalls: 0 };
   private readonly startedAt: Temporal.Instant;
   private persisting: Promise<void> = Promise.resolve();
+  private lastPersisted: string | undefined;
 
   constructor(
     private readonly call: JournalCall,
@@ -63,11 +64,20 @@ export class CallJournal {
     if (record) this.log.info({ turn: turnId, latency: record }, 'turn latency');
   }
 
-  /** Saves the conversation for a resumed stream; saves run in order, so the final one lands last. */
+  /**
+   * Saves the conversation for a resumed stream; saves run in order, so the final one lands last.
+   * A state equal to the last one asked for is not written again (the save at the end of a call
+   * usually repeats the last turn's).
+   */
   persist(messages: unknown[], customerId: string | null, finished: boolean): Promise<void> {
+    const fingerprint = `${finished}|${customerId}|${JSON.stringify(messages)}`;
+    if (fingerprint === this.lastPersisted) return this.persisting;
+    this.lastPersisted = fingerprint;
     const state = { messages, customerId, finished };
     this.persisting = this.persisting.then(() =>
       this.calls.saveConversation(this.call.callSid, state).catch((error: Error) => {
+        // Not saved, so the same state asked for again (the end of the call) must be tried again.
+        if (this.lastPersisted === fingerprint) this.lastPersisted = undefined;
         this.log.error({ err: { name: error.name } }, 'could not save the conversation state');
       }),
     );
