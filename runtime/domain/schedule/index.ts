@@ -51,8 +51,6 @@ export {
   slotStart,
 } from './slots';
 export {
-  type PresentedSlot,
-  presentSlot,
   spokenClockTime,
   spokenDate,
   spokenDateTime,

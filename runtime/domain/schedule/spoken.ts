@@ -5,9 +5,7 @@
  * Built from Intl.DateTimeFormat parts rather than its whole output, so ICU's punctuation choices
  * (", " vs " at ", narrow no-break spaces before AM/PM) cannot leak into what the voice says.
  */
-import { Temporal } from 'temporal-polyfill';
-import type { ShopConfig } from '../../config/shop-config';
-import type { SlotCandidate } from './slots';
+import type { Temporal } from 'temporal-polyfill';
 
 interface SpokenParts {
   weekday: string;
@@ -98,25 +96,4 @@ export function spokenDuration(totalMinutes: number): string {
   if (hours === 0) return minuteText;
   if (minutes === 0) return hourText;
   return `${hourText} and ${minuteText}`;
-}
-
-/** A slot in both forms: `localStart` is what the model passes back as `start_time`; `spoken` is said. */
-export interface PresentedSlot {
-  localStart: string;
-  startUtc: string;
-  /** "Wednesday, December 2 at 9:30 AM" */
-  spoken: string;
-  /** "9:30 AM", for listing several times on one day. */
-  spokenTime: string;
-}
-
-/** Both forms of a slot, spoken on the shop's wall clock (the year only when it is not `now`'s). */
-export function presentSlot(shop: ShopConfig, slot: SlotCandidate, now?: Temporal.Instant): PresentedSlot {
-  const start = Temporal.Instant.from(slot.startUtc).toZonedDateTimeISO(shop.timeZone);
-  return {
-    localStart: slot.localStart,
-    startUtc: slot.startUtc,
-    spoken: spokenDateTime(start, now),
-    spokenTime: spokenTime(start),
-  };
 }

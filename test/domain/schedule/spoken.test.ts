@@ -2,7 +2,6 @@ import { Temporal } from 'temporal-polyfill';
 import { describe, expect, it } from 'vitest';
 import {
   candidateSlots,
-  presentSlot,
   spokenClockTime,
   spokenDate,
   spokenDateTime,
@@ -83,14 +82,12 @@ describe('spoken formats', () => {
     expect(spokenDuration(135)).toBe('2 hours and 15 minutes');
   });
 
-  it('presents a slot in machine and spoken form', () => {
+  it("says a slot's start on the shop's wall clock", () => {
     const shop = exampleShop();
     const [slot] = candidateSlots(shop, 'oil_change', '2026-12-02', now);
-    expect(presentSlot(shop, slot!, now)).toEqual({
-      localStart: '2026-12-02T08:00',
-      startUtc: '2026-12-02T14:00:00Z',
-      spoken: 'Wednesday, December 2 at 8:00 AM',
-      spokenTime: '8:00 AM',
-    });
+    expect(slot).toMatchObject({ localStart: '2026-12-02T08:00', startUtc: '2026-12-02T14:00:00Z' });
+    const start = Temporal.Instant.from(slot!.startUtc).toZonedDateTimeISO(shop.timeZone);
+    expect(spokenDateTime(start, now)).toBe('Wednesday, December 2 at 8:00 AM');
+    expect(spokenTime(start)).toBe('8:00 AM');
   });
 });
