@@ -66,8 +66,8 @@ export class CallJournal {
 
   /**
    * Saves the conversation for a resumed stream; saves run in order, so the final one lands last.
-   * A state equal to the last one asked for is not written again (the save at the end of a call
-   * usually repeats the last turn's).
+   * A state equal to the last one asked for is not written again: a stream that drops without a
+   * hang-up ends with the state its last turn saved.
    */
   persist(messages: unknown[], customerId: string | null, finished: boolean): Promise<void> {
     const fingerprint = `${finished}|${customerId}|${JSON.stringify(messages)}`;
