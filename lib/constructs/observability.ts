@@ -88,13 +88,17 @@ export class Observability extends Construct {
       metric: reminders.dialer.metricErrors({ period: FIVE_MINUTES }),
       threshold: 1,
     });
-    this.addAlarm('ReminderDeadLetters', 'Reminder invocations that EventBridge Scheduler gave up on', {
-      metric: reminders.deadLetterQueue.metricApproximateNumberOfMessagesVisible({
-        period: FIVE_MINUTES,
-        statistic: 'Maximum',
-      }),
-      threshold: 1,
-    });
+    this.addAlarm(
+      'ReminderDeadLetters',
+      'Reminders that failed for good: EventBridge Scheduler could not invoke the dialer, or the dialer failed every attempt',
+      {
+        metric: reminders.deadLetterQueue.metricApproximateNumberOfMessagesVisible({
+          period: FIVE_MINUTES,
+          statistic: 'Maximum',
+        }),
+        threshold: 1,
+      },
+    );
 
     const dashboardName = `Pitcrew-${shop.shopId}`;
     this.dashboard = new Dashboard(this, 'Dashboard', { dashboardName, defaultInterval: Duration.hours(3) });

@@ -1,5 +1,6 @@
 import { ArnFormat, Duration, Stack } from 'aws-cdk-lib';
 import { PolicyStatement, Role, ServicePrincipal } from 'aws-cdk-lib/aws-iam';
+import { SqsDestination } from 'aws-cdk-lib/aws-lambda-destinations';
 import type { NodejsFunction } from 'aws-cdk-lib/aws-lambda-nodejs';
 import { ScheduleGroup } from 'aws-cdk-lib/aws-scheduler';
 import type { ISecret } from 'aws-cdk-lib/aws-secretsmanager';
@@ -19,7 +20,8 @@ export interface RemindersProps {
 
 /**
  * What reminder calls need at runtime: the booking tools create one-off schedules in `group` that make
- * EventBridge Scheduler (as `role`) invoke `dialer`, and failed invocations land in `deadLetterQueue`.
+ * EventBridge Scheduler (as `role`) invoke `dialer`; reminders that could not be delivered, or whose
+ * dialer failed every attempt, land in `deadLetterQueue`.
  * The schedules themselves are created by the tools, not here.
  */
 export class Reminders extends Construct {
@@ -55,6 +57,16 @@ export class Reminders extends Construct {
         ...storage.environment(),
         PITCREW_SECRET_ARN: secret.secretArn,
       },
+    });
+    // Scheduler invokes the dialer asynchronously: once delivered, a dialer that keeps failing (it
+    // throws on Twilio 5xx/429 and DynamoDB trouble so the attempt is retried) would otherwise be
+    // dropped by Lambda after its retries, reminder and all. It lands in the same queue as what
+    // Scheduler could not deliver, with the schedule's input, so it can be replayed; the calling
+    // window is re-checked at dial time, so a late retry never rings at night.
+    this.dialer.configureAsyncInvoke({
+      onFailure: new SqsDestination(this.deadLetterQueue),
+      retryAttempts: 2,
+      maxEventAge: Duration.hours(2),
     });
     storage.tables.appointments.grantReadWriteData(this.dialer);
     acknowledgeWildcardResource(

@@ -96,6 +96,15 @@ describe('reminders', () => {
     expect(variables.REMINDER_TARGET_ARN).toBeUndefined();
   });
 
+  it('sends a dialer invocation that failed every attempt to the dead-letter queue, not into the void', () => {
+    template.hasResourceProperties('AWS::Lambda::EventInvokeConfig', {
+      FunctionName: { Ref: dialer().logicalId },
+      MaximumRetryAttempts: 2,
+      MaximumEventAgeInSeconds: 7200,
+      DestinationConfig: { OnFailure: { Destination: { 'Fn::GetAtt': [queue().logicalId, 'Arn'] } } },
+    });
+  });
+
   it('lets the dialer write appointments, read customers and read the secret, nothing more', () => {
     const statements = statementsOfRole(template, 'RemindersDialerRole');
     const table = (id: string) =>
@@ -110,5 +119,11 @@ describe('reminders', () => {
     for (const other of ['Vehicles', 'Slots', 'Calls']) expect(on(table(other))).toEqual([]);
     const secret = resourceNamed(template, 'AWS::SecretsManager::Secret', 'SecretsApiKeys').logicalId;
     expect(on(secret).sort()).toEqual(['secretsmanager:DescribeSecret', 'secretsmanager:GetSecretValue']);
+    // Its on-failure destination: sending only, nothing that reads or deletes dead letters.
+    expect(on(queue().logicalId).sort()).toEqual([
+      'sqs:GetQueueAttributes',
+      'sqs:GetQueueUrl',
+      'sqs:SendMessage',
+    ]);
   });
 });
