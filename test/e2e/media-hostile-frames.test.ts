@@ -6,11 +6,10 @@
  * media-fuzz.test.ts; the shared helpers are in media-socket-support.ts.
  * Logging stays on throughout (the harness captures it).
  */
-import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { encodeSpeech, FRAME_BYTES, silence, toFrames } from '../fakes/fake-audio';
-import { type E2e, eventually, startE2e } from './harness';
+import { type E2e, eventually } from './harness';
 import {
-  bindE2e,
   GREETING,
   hex,
   MAX_PAYLOAD,
@@ -18,20 +17,12 @@ import {
   RawSocket,
   SILENCE_B64,
   scriptCodes,
+  useMediaE2e,
 } from './media-socket-support';
 
 let e2e: E2e;
-
-beforeAll(async () => {
-  e2e = bindE2e(await startE2e());
-});
-afterAll(async () => {
-  await e2e?.close();
-});
-afterEach(async () => {
-  await eventually('every call has ended', () => e2e.server.registry.size === 0, 8000);
-  const health = await fetch(`${e2e.baseUrl}/healthz`);
-  expect(health.status).toBe(200);
+useMediaE2e((started) => {
+  e2e = started;
 });
 
 /** A text frame of exactly `bytes` bytes: a media message whose payload pads it out. */

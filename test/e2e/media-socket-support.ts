@@ -4,23 +4,35 @@
  * that echoes a spoken code), `mintToken` (a stream token through the signed voice webhook), and
  * `RawSocket`, a hand-driven media socket.
  *
- * Not a test file and registers no hooks: each test file starts and stops its own harness in its
- * own beforeAll/afterAll and hands it over with `bindE2e`, which these helpers then use.
+ * Not a test file: a test file calls `useMediaE2e` at its top level, which registers that file's
+ * hooks (its own harness, started once and closed after; after each test every call has ended and
+ * the server is healthy) and points these helpers at the harness.
  */
 import { randomBytes } from 'node:crypto';
 import twilio from 'twilio';
+import { afterAll, afterEach, beforeAll, expect } from 'vitest';
 import WebSocket from 'ws';
 import { decodeSpeech, encodeSpeech, silence, toFrames } from '../fakes/fake-audio';
-import { type E2e, PUBLIC_BASE_URL } from './harness';
+import { type E2e, eventually, PUBLIC_BASE_URL, startE2e } from './harness';
 import { lastUserText, say } from './model-script';
 
 /** The harness of the test file that imported this module (each test file gets its own module). */
 let e2e: E2e;
 
-/** Points the helpers at this test file's harness; call it from the file's beforeAll. */
-export function bindE2e(instance: E2e): E2e {
-  e2e = instance;
-  return instance;
+/** Registers the calling test file's hooks; `ready` gets the harness before the first test. */
+export function useMediaE2e(ready: (started: E2e) => void): void {
+  beforeAll(async () => {
+    e2e = await startE2e();
+    ready(e2e);
+  });
+  afterAll(async () => {
+    await e2e?.close();
+  });
+  afterEach(async () => {
+    await eventually('every call has ended', () => e2e.server.registry.size === 0, 8000);
+    const health = await fetch(`${e2e.baseUrl}/healthz`);
+    expect(health.status).toBe(200);
+  });
 }
 
 export const GREETING = /How can I help you today\?/;
