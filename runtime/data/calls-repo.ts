@@ -143,26 +143,6 @@ export class CallsRepository {
     }
   }
 
-  /**
-   * True the first time a webhook delivery is seen (SEC-06). Twilio retries, and anyone holding a
-   * signed request can replay it; only the first delivery may have an effect, across instances.
-   */
-  async firstDelivery(key: string, nowMs = Date.now()): Promise<boolean> {
-    try {
-      await this.db.send(
-        new PutCommand({
-          TableName: this.tableName,
-          Item: { ...keys.webhookDelivery(key), expiresAt: seconds(nowMs) + STATE_TTL_SECONDS },
-          ConditionExpression: 'attribute_not_exists(pk)',
-        }),
-      );
-      return true;
-    } catch (error) {
-      if (error instanceof ConditionalCheckFailedException) return false;
-      throw error;
-    }
-  }
-
   /** What a resumed stream needs to carry the conversation on (RES-02), kept for a day. */
   async saveConversation(callSid: string, state: ConversationState, nowMs = Date.now()): Promise<void> {
     await this.db.send(
@@ -218,24 +198,41 @@ export class CallsRepository {
   }
 
   /** Appends a Twilio call status (ringing, completed, no-answer, …) to the call record. */
-  async recordStatus(
+  /**
+   * Appends a Twilio status to the call record, the first time this delivery is seen (SEC-06):
+   * Twilio retries, and anyone holding a signed request can replay it, so only the first delivery
+   * may have an effect, across instances. `deliveryKey` says what the callback reports (never a
+   * header a replayer could change). One conditional update: the keys already seen live on the
+   * record, so the check and the write cannot come apart. False for a repeat.
+   */
+  async recordStatusOnce(
     callSid: string,
+    deliveryKey: string,
     status: { status: string; at: string; durationSeconds?: number; detail?: string },
-  ): Promise<void> {
-    await this.db.send(
-      new UpdateCommand({
-        TableName: this.tableName,
-        Key: keys.callRecord(callSid),
-        UpdateExpression:
-          'SET statusHistory = list_append(if_not_exists(statusHistory, :empty), :entry), lastStatus = :status, expiresAt = if_not_exists(expiresAt, :expires)',
-        ExpressionAttributeValues: {
-          ':empty': [],
-          ':entry': [status],
-          ':status': status.status,
-          ':expires': Math.floor(Date.now() / 1000) + CALL_RECORD_TTL_SECONDS,
-        },
-      }),
-    );
+  ): Promise<boolean> {
+    try {
+      await this.db.send(
+        new UpdateCommand({
+          TableName: this.tableName,
+          Key: keys.callRecord(callSid),
+          UpdateExpression:
+            'SET statusHistory = list_append(if_not_exists(statusHistory, :empty), :entry), lastStatus = :status, expiresAt = if_not_exists(expiresAt, :expires) ADD deliveries :delivery',
+          ConditionExpression: 'attribute_not_exists(deliveries) OR NOT contains(deliveries, :key)',
+          ExpressionAttributeValues: {
+            ':empty': [],
+            ':entry': [status],
+            ':status': status.status,
+            ':expires': Math.floor(Date.now() / 1000) + CALL_RECORD_TTL_SECONDS,
+            ':delivery': new Set([deliveryKey]),
+            ':key': deliveryKey,
+          },
+        }),
+      );
+      return true;
+    } catch (error) {
+      if (error instanceof ConditionalCheckFailedException) return false;
+      throw error;
+    }
   }
 
   async getCallRecord(callSid: string): Promise<Record<string, unknown> | null> {

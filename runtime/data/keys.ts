@@ -16,7 +16,6 @@ export const keys = {
   callRecord: (callSid: string) => ({ pk: `CALL#${callSid}`, sk: 'RECORD' }),
   streamToken: (callSid: string) => ({ pk: `CALL#${callSid}`, sk: 'STREAM_TOKEN' }),
   conversation: (callSid: string) => ({ pk: `CALL#${callSid}`, sk: 'CONVERSATION' }),
-  webhookDelivery: (key: string) => ({ pk: `WEBHOOK#${key}`, sk: 'SEEN' }),
 };
 
 /** Splits a slot lock sort key back into its slice and bay. */

@@ -167,13 +167,16 @@ export function registerTwilioWebhooks(
     if (!form.success || !query.success) return badRequest(reply);
     const { CallSid, CallStatus, SequenceNumber, AnsweredBy, CallDuration } = form.data;
     // Keyed on what the callback says, not on a header a replayer could change.
-    const key = `status:${CallSid}:${CallStatus}:${SequenceNumber ?? ''}:${AnsweredBy ?? ''}`;
-    if (!(await deps.calls.firstDelivery(key))) return reply.code(204).send();
-    await deps.calls.recordStatus(CallSid, {
-      status: CallStatus,
-      at: deps.now().toString(),
-      ...(CallDuration !== undefined ? { durationSeconds: CallDuration } : {}),
-    });
+    const first = await deps.calls.recordStatusOnce(
+      CallSid,
+      `status:${CallStatus}:${SequenceNumber ?? ''}:${AnsweredBy ?? ''}`,
+      {
+        status: CallStatus,
+        at: deps.now().toString(),
+        ...(CallDuration !== undefined ? { durationSeconds: CallDuration } : {}),
+      },
+    );
+    if (!first) return reply.code(204).send();
     const appointmentId = query.data.appointmentId;
     if (appointmentId && deps.reminderOutcome) {
       const outcome = reminderCallOutcomeSchema.safeParse({
@@ -202,15 +205,13 @@ export function registerTwilioWebhooks(
     const form = streamStatusSchema.safeParse(request.body);
     if (!form.success || form.data.AccountSid !== config.twilio.accountSid) return badRequest(reply);
     const { CallSid, StreamSid, StreamEvent, StreamError } = form.data;
-    if (!(await deps.calls.firstDelivery(`stream:${CallSid}:${StreamSid ?? ''}:${StreamEvent}`))) {
-      return reply.code(204).send();
-    }
-    await deps.calls.recordStatus(CallSid, {
+    const first = await deps.calls.recordStatusOnce(CallSid, `stream:${StreamSid ?? ''}:${StreamEvent}`, {
       status: StreamEvent,
       at: deps.now().toString(),
       // Twilio's error text (e.g. "31921 …") is kept on the record, never logged.
       ...(StreamError ? { detail: StreamError.slice(0, 200) } : {}),
     });
+    if (!first) return reply.code(204).send();
     if (StreamEvent === 'stream-error')
       request.log.warn({ callSid: CallSid }, 'media stream error reported by Twilio');
     return reply.code(204).send();
