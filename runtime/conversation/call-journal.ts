@@ -70,10 +70,10 @@ export class CallJournal {
    * hang-up ends with the state its last turn saved.
    */
   persist(messages: unknown[], customerId: string | null, finished: boolean): Promise<void> {
-    const fingerprint = `${finished}|${customerId}|${JSON.stringify(messages)}`;
+    const state = { messagesJson: JSON.stringify(messages), customerId, finished };
+    const fingerprint = `${finished}|${customerId}|${state.messagesJson}`;
     if (fingerprint === this.lastPersisted) return this.persisting;
     this.lastPersisted = fingerprint;
-    const state = { messages, customerId, finished };
     this.persisting = this.persisting.then(() =>
       this.calls.saveConversation(this.call.callSid, state).catch((error: Error) => {
         // Not saved, so the same state asked for again (the end of the call) must be tried again.

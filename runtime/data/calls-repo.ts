@@ -38,6 +38,9 @@ export interface ConversationState {
   /** The call ended on purpose (hang-up, transfer): a dropped stream is not to be resumed. */
   finished: boolean;
 }
+/** A conversation state as saved: its messages already as JSON (the journal compares saves by it). */
+export type SavedConversation = Omit<ConversationState, 'messages'> & { messagesJson: string };
+
 /** Call records are kept for a quarter, then expire (they hold transcripts: keep no longer than useful). */
 const CALL_RECORD_TTL_SECONDS = 90 * 24 * 3600;
 
@@ -144,7 +147,7 @@ export class CallsRepository {
   }
 
   /** What a resumed stream needs to carry the conversation on (RES-02), kept for a day. */
-  async saveConversation(callSid: string, state: ConversationState, nowMs = Date.now()): Promise<void> {
+  async saveConversation(callSid: string, state: SavedConversation, nowMs = Date.now()): Promise<void> {
     await this.db.send(
       new PutCommand({
         TableName: this.tableName,
@@ -152,7 +155,7 @@ export class CallsRepository {
           ...keys.conversation(callSid),
           // One string attribute, not a nested list of maps: the SDK marshals a turn's history in a
           // third of the CPU (measured 4.6 → 3.1 ms per PutItem for six turns), and only we read it.
-          messagesJson: JSON.stringify(state.messages),
+          messagesJson: state.messagesJson,
           customerId: state.customerId,
           finished: state.finished,
           expiresAt: seconds(nowMs) + STATE_TTL_SECONDS,

@@ -161,3 +161,22 @@ export async function eventually<T>(
     await new Promise((resolve) => setTimeout(resolve, 20));
   }
 }
+
+/** Mints a call's stream token through the signed voice webhook, as Twilio's call would. */
+export async function mintStreamToken(e2e: E2e, callSid: string): Promise<string> {
+  const answer = await e2e.twilio.signedPost({
+    transportUrl: `${e2e.baseUrl}/twilio/voice`,
+    signedUrl: `${PUBLIC_BASE_URL}/twilio/voice`,
+    params: {
+      CallSid: callSid,
+      AccountSid: e2e.twilio.accountSid,
+      From: '+12175550123',
+      To: '+12175550142',
+      CallStatus: 'ringing',
+      Direction: 'inbound',
+    },
+  });
+  const token = /<Parameter name="token" value="([^"]+)"\/>/.exec(answer.body)?.[1];
+  if (!token) throw new Error(`no stream token in ${answer.body}`);
+  return token;
+}

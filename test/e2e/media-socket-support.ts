@@ -13,7 +13,7 @@ import twilio from 'twilio';
 import { afterAll, afterEach, beforeAll, expect } from 'vitest';
 import WebSocket from 'ws';
 import { decodeSpeech, encodeSpeech, silence, toFrames } from '../fakes/fake-audio';
-import { type E2e, eventually, PUBLIC_BASE_URL, startE2e } from './harness';
+import { type E2e, eventually, mintStreamToken, PUBLIC_BASE_URL, startE2e } from './harness';
 import { lastUserText, say } from './model-script';
 
 /** The harness of the test file that imported this module (each test file gets its own module). */
@@ -48,22 +48,8 @@ export function scriptCodes(): void {
   });
 }
 
-/** Mints a stream token through the signed voice webhook, as Twilio's call would. */
-export async function mintToken(callSid: string): Promise<string> {
-  const answer = await e2e.twilio.signedPost({
-    transportUrl: `${e2e.baseUrl}/twilio/voice`,
-    signedUrl: `${PUBLIC_BASE_URL}/twilio/voice`,
-    params: {
-      CallSid: callSid,
-      AccountSid: e2e.twilio.accountSid,
-      From: '+12175550123',
-      Direction: 'inbound',
-    },
-  });
-  const token = /<Parameter name="token" value="([^"]+)"\/>/.exec(answer.body)?.[1];
-  if (!token) throw new Error(`no stream token in ${answer.body}`);
-  return token;
-}
+/** A stream token for `callSid`, minted through the signed voice webhook of this file's harness. */
+export const mintToken = (callSid: string): Promise<string> => mintStreamToken(e2e, callSid);
 
 /**
  * A hand-driven media socket for what the Twilio fake will not send: frames before `start`, exact

@@ -13,7 +13,7 @@ import { randomBytes } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import WebSocket from 'ws';
 import { postForm } from '../fakes/twilio/util';
-import { type E2e, eventually, PUBLIC_BASE_URL, startE2e } from './harness';
+import { type E2e, eventually, mintStreamToken, PUBLIC_BASE_URL, startE2e } from './harness';
 import { bindE2e, callSid, sideEffects, sign } from './security-support';
 
 let e2e: E2e;
@@ -29,23 +29,7 @@ const streamSid = () => `MZ${randomBytes(16).toString('hex')}`;
 const MEDIA_WSS_URL = `${PUBLIC_BASE_URL.replace(/^https:/, 'wss:')}/twilio/media`;
 
 /** The voice webhook, signed: mints and returns the call's stream token. */
-async function mintToken(sid: string): Promise<string> {
-  const answer = await e2e.twilio.signedPost({
-    transportUrl: `${e2e.baseUrl}/twilio/voice`,
-    signedUrl: `${PUBLIC_BASE_URL}/twilio/voice`,
-    params: {
-      CallSid: sid,
-      AccountSid: e2e.twilio.accountSid,
-      From: '+12175550123',
-      To: '+12175550142',
-      CallStatus: 'ringing',
-      Direction: 'inbound',
-    },
-  });
-  const token = /<Parameter name="token" value="([^"]+)"\/>/.exec(answer.body)?.[1];
-  if (!token) throw new Error(`no stream token in ${answer.body}`);
-  return token;
-}
+const mintToken = (sid: string): Promise<string> => mintStreamToken(e2e, sid);
 
 interface RawSocket {
   ws: WebSocket;
