@@ -1,17 +1,18 @@
 /**
- * The Lambda bundles as `cdk synth` makes them (lib/constructs/node-function.ts: esbuild, ESM,
- * minified, node22, the createRequire banner, and NodejsFunction's default external `@aws-sdk/*`,
- * which the Lambda runtime provides), built into a temporary directory; then each function's
+ * The Lambda bundles as `cdk synth` makes them (esbuild, ESM, with lib/lambda-bundling.ts's settings:
+ * minified, node22, source maps without sources, nothing external), built into a temporary
+ * directory; then each function's
  * module-load time, i.e. a cold start's `import()` of the bundle, in a fresh Node process with that
  * function's environment. Every tool function bundles the same entry (runtime/tools/lambda.ts) and
  * differs only in TOOL_NAME, so the bundle is built once and loaded once per tool.
  */
 import { execFile } from 'node:child_process';
-import { mkdirSync, readFileSync, rmSync, statSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync, statSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { build } from 'esbuild';
-import { LAMBDA_NODE_OPTIONS } from '../lib/lambda-node-options';
+import { LAMBDA_BUNDLING, LAMBDA_NODE_OPTIONS } from '../lib/lambda-bundling';
 import { REPO_ROOT } from '../lib/paths';
 import { localTableNames } from '../runtime/data/create-tables';
 import { tableNamesToEnv } from '../runtime/data/table-definitions';
@@ -28,7 +29,6 @@ export interface BundleResult {
   loadRunsMs: number[];
 }
 
-const BANNER = "import { createRequire } from 'node:module'; const require = createRequire(import.meta.url);";
 const LOAD_SCRIPT =
   'const t = performance.now(); await import(process.argv[1]);' +
   'process.stdout.write("\\nLOAD_MS " + (performance.now() - t));';
@@ -40,12 +40,13 @@ async function bundle(entry: string, outfile: string): Promise<number> {
     bundle: true,
     platform: 'node',
     format: 'esm',
-    target: 'node22',
-    minify: true,
-    sourcemap: true,
-    mainFields: ['module', 'main'],
-    banner: { js: BANNER },
-    external: ['@aws-sdk/*'],
+    target: LAMBDA_BUNDLING.target,
+    minify: LAMBDA_BUNDLING.minify,
+    sourcemap: LAMBDA_BUNDLING.sourceMap,
+    sourcesContent: LAMBDA_BUNDLING.sourcesContent,
+    mainFields: [...LAMBDA_BUNDLING.mainFields],
+    banner: { js: LAMBDA_BUNDLING.banner },
+    external: [...LAMBDA_BUNDLING.externalModules],
     logLevel: 'warning',
   });
   return statSync(outfile).size;
@@ -63,9 +64,9 @@ async function loadTime(file: string, env: Record<string, string>): Promise<numb
 
 /** `only`: time just these functions (the smoke test keeps to two); all when absent. */
 export async function measureBundles(runs: number, only?: string[]): Promise<BundleResult[]> {
-  // Inside the repository so the external @aws-sdk/* resolve, as the Lambda runtime would provide them.
-  const out = join(REPO_ROOT, 'node_modules', '.cache', `pitcrew-bench-bundles-${process.pid}`);
-  mkdirSync(out, { recursive: true });
+  // Outside the repository, where no node_modules is in reach: a bundle that is not self-contained
+  // fails to load here, as it would in Lambda.
+  const out = mkdtempSync(join(tmpdir(), 'pitcrew-bench-bundles-'));
   try {
     const shop = readFileSync(join(REPO_ROOT, 'shops', 'example.json'), 'utf8');
     const common = {

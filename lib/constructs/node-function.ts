@@ -5,7 +5,7 @@ import { Architecture, Runtime } from 'aws-cdk-lib/aws-lambda';
 import { NodejsFunction, OutputFormat } from 'aws-cdk-lib/aws-lambda-nodejs';
 import { LogGroup, RetentionDays } from 'aws-cdk-lib/aws-logs';
 import type { Construct } from 'constructs';
-import { LAMBDA_NODE_OPTIONS } from '../lambda-node-options';
+import { LAMBDA_BUNDLING, LAMBDA_NODE_OPTIONS } from '../lambda-bundling';
 import { acknowledge } from '../nag';
 import { REPO_ROOT } from '../paths';
 
@@ -16,13 +16,6 @@ export const LOG_RETENTION = RetentionDays.ONE_MONTH;
 const LAMBDA_ENVIRONMENT_LIMIT_BYTES = 4096;
 /** Rough size a token (table name, ARN) resolves to; enough to fail early at synth instead of deploy. */
 const TOKEN_SIZE_ESTIMATE = 128;
-
-/**
- * The runtime is ESM (package.json "type": "module"), so bundles are ESM too; this banner gives bundled
- * CommonJS dependencies the `require` they expect.
- */
-const CREATE_REQUIRE_BANNER =
-  "import { createRequire } from 'node:module'; const require = createRequire(import.meta.url);";
 
 export interface NodeFunctionProps {
   /** Handler file relative to the repository root; it must `export const handler`. */
@@ -64,12 +57,9 @@ export function createNodeFunction(scope: Construct, id: string, props: NodeFunc
     logGroup,
     environment,
     bundling: {
-      minify: true,
-      sourceMap: true,
-      target: 'node22',
+      ...LAMBDA_BUNDLING,
+      mainFields: [...LAMBDA_BUNDLING.mainFields],
       format: OutputFormat.ESM,
-      mainFields: ['module', 'main'],
-      banner: CREATE_REQUIRE_BANNER,
     },
   });
   acknowledge(

@@ -109,6 +109,17 @@ describe('shop configuration', () => {
     expect(problems(mutate).join('\n')).toContain(expected);
   });
 
+  it('accepts a time zone by its canonical name, an alias or UTC, and refuses an abbreviation', () => {
+    for (const zone of ['America/Chicago', 'America/Argentina/Buenos_Aires', 'US/Central', 'UTC']) {
+      const config = example();
+      config.timeZone = zone;
+      expect(parseShopConfig(config, 'shops/test.json').timeZone).toBe(zone);
+    }
+    expect(problems((c) => (c.timeZone = 'CST'))).toEqual([
+      'timeZone: must be an IANA time zone such as "America/Chicago"',
+    ]);
+  });
+
   it('reports every wrong field at once, one line each', () => {
     const found = problems((c) => {
       c.timeZone = 'Nowhere';

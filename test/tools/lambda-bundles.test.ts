@@ -6,14 +6,14 @@
  * local stand-in of the Lambda Invoke API that runs these bundles.
  */
 import { execFile } from 'node:child_process';
-import { mkdirSync, rmSync, statSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync, statSync } from 'node:fs';
 import { createServer, type Server } from 'node:http';
+import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { LambdaClient } from '@aws-sdk/client-lambda';
 import { Temporal } from 'temporal-polyfill';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { REPO_ROOT } from '../../lib/paths';
 import { tableNamesToEnv } from '../../runtime/data/table-definitions';
 import { TOOL_NAMES, type ToolName } from '../../runtime/tools/catalog';
 import type { ToolResult } from '../../runtime/tools/contract';
@@ -24,9 +24,14 @@ import { startTwilioFake, type TwilioFake } from '../fakes/twilio-fake';
 import { createTestTables, LOCAL_CREDENTIALS, LOCAL_REGION, type TestTables } from '../support/dynamo';
 
 const run = promisify(execFile);
-// Inside the repository so the bundles resolve the AWS SDK the Lambda runtime would provide.
-const OUT = join(REPO_ROOT, 'node_modules', '.cache', `pitcrew-bundles-${process.pid}`);
-const MAX_BUNDLE_BYTES = 500 * 1024;
+// Outside the repository, where no node_modules is in reach: each bundle must carry all it imports,
+// the AWS SDK included (lib/lambda-bundling.ts), as it must in Lambda.
+const OUT = mkdtempSync(join(tmpdir(), 'pitcrew-bundles-'));
+/**
+ * A guard against a heavy dependency slipping into every tool, not the benchmark's target: the
+ * bundled AWS SDK puts a tool bundle at ~760 KB (README, Benchmark).
+ */
+const MAX_TOOL_BUNDLE_BYTES = 900 * 1024;
 const RESULT_MARK = '@@handler-result@@';
 
 interface BundledFunction {
@@ -49,7 +54,6 @@ const REMINDER_ENV = {
 };
 
 beforeAll(async () => {
-  mkdirSync(OUT, { recursive: true });
   const { app, stack } = synthShop(exampleShop(), { bundleInto: OUT });
   const template = app.synth().getStackByName(stack.stackName).template as {
     Resources: Record<string, { Type: string; Properties: any }>;
@@ -123,7 +127,15 @@ describe('synthesized tool Lambda bundles', () => {
     expect([...functions.keys()].sort()).toEqual([...TOOL_NAMES].sort());
     for (const [tool, fn] of functions) {
       const size = statSync(fn.bundle).size;
-      expect(size, `${tool} bundle size`).toBeLessThan(MAX_BUNDLE_BYTES);
+      expect(size, `${tool} bundle size`).toBeLessThan(MAX_TOOL_BUNDLE_BYTES);
+    }
+  });
+
+  it('ship source maps for stacks, without the sources that would slow every cold start', () => {
+    for (const fn of [...functions.values(), dialerFunction]) {
+      const map = JSON.parse(readFileSync(`${fn.bundle}.map`, 'utf8')) as Record<string, unknown>;
+      expect(map.mappings, fn.functionName).toEqual(expect.any(String));
+      expect(map.sourcesContent, fn.functionName).toBeUndefined();
     }
   });
 

@@ -38,4 +38,4 @@ export {
   vpicResponseSchema,
   vpicResultSchema,
 } from './vpic';
-export { countryForWmi, KNOWN_MAKES, lookupWmi, WMI_TABLE, type WmiInfo } from './wmi';
+export { countryForWmi, KNOWN_MAKES, lookupWmi, type WmiInfo, wmiTable } from './wmi';

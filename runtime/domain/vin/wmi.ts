@@ -453,16 +453,22 @@ function toInfo(wmi: string, manufacturer: string, makes?: Makes): WmiInfo {
   return info;
 }
 
-/** The three-character WMI table, keyed by WMI. */
-export const WMI_TABLE: ReadonlyMap<string, WmiInfo> = new Map(
-  Object.entries(WMI_ENTRIES).map(([wmi, [manufacturer, makes]]) => [wmi, toInfo(wmi, manufacturer, makes)]),
-);
+let wmiInfoByCode: ReadonlyMap<string, WmiInfo> | undefined;
+
+/**
+ * The three-character WMI table, keyed by WMI. Built on first use: every tool Lambda bundles this
+ * module, and only VIN decoding should pay for the table at its cold start.
+ */
+export function wmiTable(): ReadonlyMap<string, WmiInfo> {
+  wmiInfoByCode ??= new Map(
+    Object.entries(WMI_ENTRIES).map(([wmi, [manufacturer, makes]]) => [wmi, toInfo(wmi, manufacturer, makes)]),
+  );
+  return wmiInfoByCode;
+}
 
 /** Every brand name the table knows, in its usual spelling (used to tidy vPIC's upper-case makes). */
 export const KNOWN_MAKES: readonly string[] = [
-  ...new Set(
-    [...WMI_TABLE.values()].flatMap((info) => (info.make ? [info.make] : [...(info.possibleMakes ?? [])])),
-  ),
+  ...new Set(Object.values(WMI_ENTRIES).flatMap(([, makes]) => (typeof makes === 'string' ? [makes] : makes))),
 ].sort();
 
 /**
@@ -473,7 +479,7 @@ export const KNOWN_MAKES: readonly string[] = [
 export function lookupWmi(vinOrWmi: string): WmiInfo | undefined {
   const wmi = vinOrWmi.slice(0, 3).toUpperCase();
   if (wmi.length < 3) return undefined;
-  const exact = WMI_TABLE.get(wmi);
+  const exact = wmiTable().get(wmi);
   if (exact) return exact;
   if (wmi.charAt(2) === '9') return undefined;
   const block = wmi.slice(0, 2);

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { countryForWmi, KNOWN_MAKES, lookupWmi, WMI_TABLE } from '../../../runtime/domain/vin/wmi';
+import { countryForWmi, KNOWN_MAKES, lookupWmi, wmiTable } from '../../../runtime/domain/vin/wmi';
 
 const BRIEF_MAKES = [
   'Acura',
@@ -48,15 +48,15 @@ const BRIEF_MAKES = [
 
 describe('WMI table', () => {
   it('is broad: 150+ three-character WMIs of valid VIN characters', () => {
-    expect(WMI_TABLE.size).toBeGreaterThanOrEqual(150);
-    for (const [wmi, info] of WMI_TABLE) {
+    expect(wmiTable().size).toBeGreaterThanOrEqual(150);
+    for (const [wmi, info] of wmiTable()) {
       expect(wmi).toMatch(/^[A-HJ-NPR-Z0-9]{3}$/);
       expect(info.wmi).toBe(wmi);
     }
   });
 
   it('gives every entry a manufacturer, a country, and either one make or several possible makes', () => {
-    for (const [wmi, info] of WMI_TABLE) {
+    for (const [wmi, info] of wmiTable()) {
       expect(info.manufacturer, wmi).not.toBe('');
       expect(info.country, wmi).toBeDefined();
       if (info.make) expect(info.possibleMakes, wmi).toBeUndefined();
@@ -66,6 +66,11 @@ describe('WMI table', () => {
 
   it('covers every make a US shop commonly sees', () => {
     for (const make of BRIEF_MAKES) expect(KNOWN_MAKES, make).toContain(make);
+  });
+
+  it('knows exactly the makes of its entries, each once and sorted', () => {
+    const makes = [...wmiTable().values()].flatMap((info) => (info.make ? [info.make] : info.possibleMakes!));
+    expect(KNOWN_MAKES).toEqual([...new Set(makes)].sort());
   });
 
   it.each([
