@@ -461,14 +461,19 @@ let wmiInfoByCode: ReadonlyMap<string, WmiInfo> | undefined;
  */
 export function wmiTable(): ReadonlyMap<string, WmiInfo> {
   wmiInfoByCode ??= new Map(
-    Object.entries(WMI_ENTRIES).map(([wmi, [manufacturer, makes]]) => [wmi, toInfo(wmi, manufacturer, makes)]),
+    Object.entries(WMI_ENTRIES).map(([wmi, [manufacturer, makes]]) => [
+      wmi,
+      toInfo(wmi, manufacturer, makes),
+    ]),
   );
   return wmiInfoByCode;
 }
 
 /** Every brand name the table knows, in its usual spelling (used to tidy vPIC's upper-case makes). */
 export const KNOWN_MAKES: readonly string[] = [
-  ...new Set(Object.values(WMI_ENTRIES).flatMap(([, makes]) => (typeof makes === 'string' ? [makes] : makes))),
+  ...new Set(
+    Object.values(WMI_ENTRIES).flatMap(([, makes]) => (typeof makes === 'string' ? [makes] : makes)),
+  ),
 ].sort();
 
 /**
