@@ -1,6 +1,6 @@
 /**
  * The Lambda bundles as `cdk synth` makes them (esbuild, ESM, with lib/lambda-bundling.ts's settings:
- * minified, node22, source maps without sources, nothing external), built into a temporary
+ * minified, node22, source maps without sources, nothing external, the same aliases), built into a temporary
  * directory; then each function's
  * module-load time, i.e. a cold start's `import()` of the bundle, in a fresh Node process with that
  * function's environment. Every tool function bundles the same entry (runtime/tools/lambda.ts) and
@@ -47,6 +47,9 @@ async function bundle(entry: string, outfile: string): Promise<number> {
     mainFields: [...LAMBDA_BUNDLING.mainFields],
     banner: { js: LAMBDA_BUNDLING.banner },
     external: [...LAMBDA_BUNDLING.externalModules],
+    alias: Object.fromEntries(
+      Object.entries(LAMBDA_BUNDLING.aliases).map(([from, to]) => [from, join(REPO_ROOT, to)]),
+    ),
     logLevel: 'warning',
   });
   return statSync(outfile).size;

@@ -37,4 +37,12 @@ export const LAMBDA_BUNDLING = {
    * (README, Benchmark).
    */
   externalModules: [] as string[],
+  /**
+   * Package → the module bundled in its place, relative to the repository root (where the bundler
+   * runs). The SDK's default credential chain becomes the environment provider Lambda uses; see
+   * runtime/aws/lambda-credentials.ts for what that leaves out and what it saves.
+   */
+  aliases: {
+    '@aws-sdk/credential-provider-node': './runtime/aws/lambda-credentials.ts',
+  } as Record<string, string>,
 } as const;

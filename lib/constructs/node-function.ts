@@ -34,6 +34,8 @@ export function createNodeFunction(scope: Construct, id: string, props: NodeFunc
   const environment = { NODE_OPTIONS: LAMBDA_NODE_OPTIONS, ...props.environment };
   assertEnvironmentFits(id, environment);
 
+  const { aliases, ...bundling } = LAMBDA_BUNDLING;
+
   const logGroup = new LogGroup(scope, `${id}Logs`, { retention: LOG_RETENTION });
   // An own role instead of the default one avoids the AWSLambdaBasicExecutionRole managed policy,
   // which may create log groups anywhere.
@@ -57,9 +59,11 @@ export function createNodeFunction(scope: Construct, id: string, props: NodeFunc
     logGroup,
     environment,
     bundling: {
-      ...LAMBDA_BUNDLING,
-      mainFields: [...LAMBDA_BUNDLING.mainFields],
+      ...bundling,
+      mainFields: [...bundling.mainFields],
       format: OutputFormat.ESM,
+      // esbuild's `--alias:<package>=<path>`, one per entry (CDK repeats a list-valued --alias).
+      esbuildArgs: { '--alias': Object.entries(aliases).map(([from, to]) => `${from}=${to}`) },
     },
   });
   acknowledge(

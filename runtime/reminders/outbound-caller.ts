@@ -4,26 +4,37 @@
  * this call (4xx: a bad or unreachable number), and everything else, which a later try may fix.
  */
 import BaseTwilio from 'twilio/lib/base/BaseTwilio.js';
-import Api from 'twilio/lib/rest/Api.js';
+import Domain from 'twilio/lib/base/Domain.js';
+import Version from 'twilio/lib/base/Version.js';
+import type V2010 from 'twilio/lib/rest/api/V2010.js';
+import { CallListInstance } from 'twilio/lib/rest/api/v2010/account/call.js';
 import type { TwilioCredentials } from './twilio-credentials';
 
-/**
- * The SDK's own REST client (BaseTwilio.Client: auth, request, RestException) with only the `api`
- * domain that `calls.create` lives in. `twilio()` returns a client whose getters `require` all of
- * Twilio's ~40 domains, and a bundler packs every one of them: the dialer bundle was 4.0 MB
- * (3.2 MB of it Twilio) and loaded in 284–459 ms; with this it is about a quarter of that
- * (README "Benchmark"). The two modules are the ones `twilio()` itself uses for this call; the
- * dialer tests place calls through them against the REST fake, so an SDK upgrade that moves them
- * fails there, not in production.
- */
-class CallsClient extends BaseTwilio.Client {
-  private apiDomain?: Api;
+const TWILIO_API_BASE_URL = 'https://api.twilio.com';
+const API_VERSION = '2010-04-01';
 
-  /** Created once and cached, like the SDK's own getter, so a base URL override sticks. */
-  get api(): Api {
-    this.apiDomain ??= new Api(this);
-    return this.apiDomain;
-  }
+/**
+ * The SDK's own REST client (BaseTwilio.Client: auth, request, RestException) and its Calls
+ * resource, wired the way `twilio().api.v2010.account.calls` wires them (ApiBase, V2010, Account),
+ * without those three modules: `twilio()` `require`s all of Twilio's ~40 domains, and the Account
+ * resource every one of its ~30 sub-resources (messages, conferences, queues, …), and a bundler
+ * packs each of them. With `twilio()` the dialer bundle was 4.0 MB and loaded in 284–459 ms; through
+ * the `api` domain 1.6 MB and ~160 ms; through the Calls resource alone it is the size README
+ * "Benchmark" gives. The dialer tests place calls through this against the REST fake, so an SDK
+ * upgrade that moves these modules fails there, not in production.
+ */
+function callsResource(client: BaseTwilio.Client, accountSid: string, baseUrl: string) {
+  const version = new (commonJsDefault(Version))(new (commonJsDefault(Domain))(client, baseUrl), API_VERSION);
+  // V2010 only adds the account getters this skips; the Calls resource uses the Version it extends.
+  return CallListInstance(version as V2010, accountSid);
+}
+
+/**
+ * Domain and Version are CommonJS with `exports.default = …`: Node's ESM loader (and esbuild, which
+ * follows it in a "type": "module" package) hands over the exports object, vitest its `default`.
+ */
+function commonJsDefault<T>(imported: T): T {
+  return typeof imported === 'function' ? imported : (imported as { default: T }).default;
 }
 
 export interface OutboundCallRequest {
@@ -54,7 +65,7 @@ export class CallRejectedError extends Error {
 }
 
 export class TwilioOutboundCaller implements OutboundCaller {
-  private client: CallsClient | undefined;
+  private calls: CallListInstance | undefined;
 
   constructor(
     private readonly credentials: () => Promise<TwilioCredentials>,
@@ -63,9 +74,9 @@ export class TwilioOutboundCaller implements OutboundCaller {
   ) {}
 
   async placeCall(request: OutboundCallRequest): Promise<{ callSid: string }> {
-    const client = await this.twilioClient();
+    const calls = await this.callsResource();
     try {
-      const call = await client.api.v2010.account.calls.create({
+      const call = await calls.create({
         to: request.to,
         from: request.from,
         url: request.url,
@@ -90,16 +101,15 @@ export class TwilioOutboundCaller implements OutboundCaller {
     }
   }
 
-  private async twilioClient() {
-    if (!this.client) {
+  private async callsResource(): Promise<CallListInstance> {
+    if (!this.calls) {
       const { accountSid, authToken } = await this.credentials();
       // No SDK-level retries: a failed create is retried by the scheduler/Lambda, after the claim is
       // released, so a call is never placed twice by two layers retrying.
-      const client = new CallsClient(accountSid, authToken, { autoRetry: false, timeout: 10_000 });
-      // The api domain is created lazily and cached, so this override sticks (protocols.md A.8).
-      if (this.apiBaseUrl) client.api.baseUrl = this.apiBaseUrl.replace(/\/$/, '');
-      this.client = client;
+      const client = new BaseTwilio.Client(accountSid, authToken, { autoRetry: false, timeout: 10_000 });
+      const baseUrl = this.apiBaseUrl?.replace(/\/$/, '') ?? TWILIO_API_BASE_URL;
+      this.calls = callsResource(client, accountSid, baseUrl);
     }
-    return this.client;
+    return this.calls;
   }
 }
