@@ -145,6 +145,10 @@ export async function startOpenAiFake(options: { apiKey?: string } = {}): Promis
       .finally(() => live.delete(abort));
   });
   server.keepAliveTimeout = 5_000;
+  let connections = 0;
+  server.on('connection', () => {
+    connections += 1;
+  });
 
   const port = await listenOnLoopback(server);
 
@@ -152,6 +156,9 @@ export async function startOpenAiFake(options: { apiKey?: string } = {}): Promis
     baseUrl: `http://127.0.0.1:${port}/v1`,
     requests,
     timeline,
+    get connections() {
+      return connections;
+    },
     setScript(next) {
       script = next;
     },

@@ -86,6 +86,31 @@ describe('node-http-fetch through the OpenAI SDK', () => {
     expect(fake.requests[0]?.body.stream).toBe(true);
   });
 
+  it('keeps one connection across streamed answers, tool calls and errors', async () => {
+    // The SDK stops reading at [DONE], before the chunked terminator: that stop must not cost the socket.
+    const { fake, client } = await openAiFake();
+    fake.queue(
+      { kind: 'text', text: 'Sure, we have Tuesday at nine.', chunkChars: 4 },
+      { kind: 'tools', calls: [{ name: 'get_available_slots', arguments: { day: '2026-12-08' } }] },
+      { kind: 'error', status: 429 },
+      { kind: 'text', text: 'Booked.' },
+    );
+    // The terminator after [DONE] is read in the next I/O turn; a request sent in the same tick as
+    // the previous answer's end would find the socket still busy. A turn's next request never does.
+    const nextIoTurn = () => new Promise((resolve) => setImmediate(resolve));
+    expect(await textOf(await streamChat(client))).toBe('Sure, we have Tuesday at nine.');
+    await nextIoTurn();
+    for await (const _chunk of await streamChat(client)) {
+      // read the tool call through to the end
+    }
+    await nextIoTurn();
+    await expect(streamChat(client)).rejects.toBeInstanceOf(APIError);
+    await nextIoTurn();
+    expect(await textOf(await streamChat(client))).toBe('Booked.');
+    expect(fake.requests).toHaveLength(4);
+    expect(fake.connections).toBe(1);
+  });
+
   it('turns an HTTP error into the SDK error with its status and request id', async () => {
     const { fake, client } = await openAiFake();
     fake.queue({ kind: 'error', status: 429, headers: { 'x-request-id': 'req_abc' } });
@@ -124,6 +149,8 @@ describe('node-http-fetch through the OpenAI SDK', () => {
       expect(seen.length).toBeLessThan('One, two, three, four, five, six.'.length);
       fake.queue({ kind: 'text', text: 'Okay.' });
       expect(await textOf(await streamChat(client))).toBe('Okay.');
+      // The interrupted answer's connection is closed (that is what stops the model), not pooled.
+      expect(fake.connections).toBe(2);
     });
   });
 
@@ -147,6 +174,38 @@ describe('node-http-fetch on its own', () => {
     const fetchOverNode = createNodeHttpFetch();
     for (let i = 0; i < 5; i += 1) expect(await (await fetchOverNode(url)).text()).toBe('ok');
     expect(sockets.size).toBe(1);
+  });
+
+  it('keeps the socket when the reader stops before the end of the body', async () => {
+    const { url, sockets } = await plainServer((_req, res) => {
+      res.write('data: first\n\n');
+      setTimeout(() => res.end('data: rest\n\n'), 20);
+    });
+    const fetchOverNode = createNodeHttpFetch();
+    for (let i = 0; i < 3; i += 1) {
+      const response = await fetchOverNode(url);
+      for await (const chunk of response.body as unknown as AsyncIterable<Buffer>) {
+        expect(chunk.toString()).toBe('data: first\n\n');
+        break;
+      }
+      await new Promise((resolve) => setTimeout(resolve, 40));
+    }
+    expect(sockets.size).toBe(1);
+  });
+
+  it('gives up the socket of a body that never ends after its reader stopped', async () => {
+    const { url, sockets } = await plainServer((req, res) => {
+      if (req.url === '/endless') res.write('data: first\n\n');
+      else res.end('ok');
+    });
+    const fetchOverNode = createNodeHttpFetch({ drainAfterEarlyStopMs: 30 });
+    const endless = await fetchOverNode(`${url}/endless`);
+    for await (const _chunk of endless.body as unknown as AsyncIterable<Buffer>) break;
+    const [socket] = [...sockets];
+    await new Promise((resolve) => setTimeout(resolve, 100));
+    expect(socket?.destroyed).toBe(true);
+    expect(await (await fetchOverNode(url)).text()).toBe('ok');
+    expect(sockets.size).toBe(2);
   });
 
   it('sends the method, headers and body, and reads status, headers and JSON', async () => {

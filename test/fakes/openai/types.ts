@@ -55,5 +55,7 @@ export interface OpenAiFake {
   queue(...replies: FakeReply[]): void;
   /** Per request (same order as `requests`): when the first chunk and `[DONE]` were written (performance.now()). */
   timeline: { requestIndex: number; firstChunkAt?: number; doneAt?: number }[];
+  /** TCP connections accepted so far: a client that keeps its connection alive opens one. */
+  readonly connections: number;
   close(): Promise<void>;
 }
