@@ -202,6 +202,8 @@ export class CallSession {
 
   private onSpeechStarted(): void {
     this.watchdog?.callerActive();
+    // The answer's request leaves when they stop: its connection is opened while they talk.
+    this.deps.model.warmUp?.();
     if (this.somethingToInterrupt()) this.bargeIn.speechStarted(performance.now());
   }
 
@@ -209,6 +211,7 @@ export class CallSession {
     const trimmed = text.trim();
     if (trimmed) {
       this.watchdog?.callerActive();
+      if (this.utteranceParts.length === 0) this.deps.model.warmUp?.();
       if (
         this.somethingToInterrupt() &&
         this.bargeIn.transcript([...this.utteranceParts, trimmed].join(' '))

@@ -77,6 +77,11 @@ export type ChatStreamEvent =
 export interface ChatModel {
   /** Streams one completion; aborting the signal stops it (and the HTTP request) at once. */
   stream(request: ChatRequest, signal: AbortSignal): AsyncIterable<ChatStreamEvent>;
+  /**
+   * A request is probably coming (the caller started speaking): get the connection ready so it
+   * does not wait for a handshake. Cheap and idempotent; a model without connections skips it.
+   */
+  warmUp?(): void;
 }
 
 /** OpenAI-shaped messages: the de-facto lingua franca of chat models. */

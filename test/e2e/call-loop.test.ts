@@ -245,6 +245,25 @@ describe('streaming', () => {
     await call.hangup();
   });
 
+  it("opens the model's connection while the caller is still talking, and the answer uses it", async () => {
+    e2e.openai.setScript(() => say('We open at eight.'));
+    const call = await e2e.startCall();
+    await call.waitForHeard(GREETING);
+    // What the server's idle timeout does between two turns: no pooled connection is left.
+    e2e.openai.closeIdleConnections();
+    await new Promise((resolve) => setTimeout(resolve, 20));
+    const connections = e2e.openai.connections;
+    const requests = e2e.openai.requests.length;
+    await call.say('When do you open in the morning?');
+    // The last speech frame is out, the utterance has not ended: connected, nothing requested yet.
+    expect(e2e.openai.connections).toBe(connections + 1);
+    expect(e2e.openai.requests.length).toBe(requests);
+    await call.waitForHeard('We open at eight.');
+    expect(e2e.openai.requests.length).toBe(requests + 1);
+    expect(e2e.openai.connections).toBe(connections + 1);
+    await call.hangup();
+  });
+
   it('opens Deepgram with the phone-call settings and never sends a WAV header to Twilio', async () => {
     const sttBefore = e2e.deepgram.stt.length;
     const call = await e2e.startCall();

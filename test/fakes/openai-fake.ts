@@ -159,6 +159,9 @@ export async function startOpenAiFake(options: { apiKey?: string } = {}): Promis
     get connections() {
       return connections;
     },
+    closeIdleConnections() {
+      server.closeIdleConnections();
+    },
     setScript(next) {
       script = next;
     },

@@ -18,6 +18,7 @@ import http from 'node:http';
 import https from 'node:https';
 import { pipeline, type Readable } from 'node:stream';
 import zlib from 'node:zlib';
+import { PreconnectingHttpAgent, PreconnectingHttpsAgent } from './warm-agents';
 
 /**
  * How long the rest of a body may take to arrive after its reader stopped early (the SDK at
@@ -36,12 +37,20 @@ export interface NodeHttpFetchOptions {
 type FetchInput = Parameters<typeof fetch>[0];
 type FetchInit = NonNullable<Parameters<typeof fetch>[1]>;
 
-export function createNodeHttpFetch(options: NodeHttpFetchOptions = {}): typeof fetch {
+export type NodeHttpFetch = typeof fetch & {
+  /** Opens a connection to `url`'s origin now, unless one is pooled (warm-agents.ts). */
+  preconnect(url: string | URL): void;
+};
+
+export function createNodeHttpFetch(options: NodeHttpFetchOptions = {}): NodeHttpFetch {
   const agentOptions = { keepAlive: true, maxSockets: options.maxSockets ?? Number.POSITIVE_INFINITY };
-  const agents = { 'http:': new http.Agent(agentOptions), 'https:': new https.Agent(agentOptions) };
+  const agents = {
+    'http:': new PreconnectingHttpAgent(agentOptions),
+    'https:': new PreconnectingHttpsAgent(agentOptions),
+  };
   const drainMs = options.drainAfterEarlyStopMs ?? DRAIN_AFTER_EARLY_STOP_MS;
 
-  return (input: FetchInput, init: FetchInit = {}): Promise<Response> =>
+  const fetchOverNode = (input: FetchInput, init: FetchInit = {}): Promise<Response> =>
     new Promise((resolve, reject) => {
       if (typeof input !== 'string' && !(input instanceof URL)) {
         return reject(new TypeError('node-http-fetch takes a URL string or URL, not a Request'));
@@ -92,6 +101,12 @@ export function createNodeHttpFetch(options: NodeHttpFetchOptions = {}): typeof 
       });
       request.end(body);
     });
+
+  const preconnect = (target: string | URL): void => {
+    const url = target instanceof URL ? target : new URL(target);
+    if (url.protocol === 'http:' || url.protocol === 'https:') agents[url.protocol].preconnect(url);
+  };
+  return Object.assign(fetchOverNode, { preconnect }) as NodeHttpFetch;
 }
 
 /** The SDK sends JSON strings; anything it does not send here is refused rather than guessed at. */

@@ -1,7 +1,7 @@
 import OpenAI from 'openai';
 import type { ChatCompletionChunk } from 'openai/resources/chat/completions';
 import type { ChatModel, ChatRequest, ChatStreamEvent, ChatToolCall } from '../interfaces';
-import { createNodeHttpFetch } from './node-http-fetch';
+import { createNodeHttpFetch, type NodeHttpFetch } from './node-http-fetch';
 
 export interface OpenAiChatModelOptions {
   apiKey: string;
@@ -18,16 +18,25 @@ export interface OpenAiChatModelOptions {
 /** GPT-4o through Chat Completions streaming, with tool-call deltas assembled into whole calls. */
 export class OpenAiChatModel implements ChatModel {
   private readonly client: OpenAI;
+  /** Where the next request goes; preconnected to by warmUp. */
+  private readonly completionsUrl: URL;
+  private readonly nodeFetch: NodeHttpFetch | undefined;
 
   constructor(private readonly options: OpenAiChatModelOptions) {
+    this.nodeFetch = options.fetch ? undefined : createNodeHttpFetch();
     this.client = new OpenAI({
       apiKey: options.apiKey,
       ...(options.baseURL ? { baseURL: options.baseURL } : {}),
       // One retry at most: the turn's own budget (RES-07) bounds the total wait anyway.
       timeout: options.timeoutMs ?? 4000,
       maxRetries: options.maxRetries ?? 1,
-      fetch: options.fetch ?? createNodeHttpFetch(),
+      fetch: options.fetch ?? this.nodeFetch,
     });
+    this.completionsUrl = new URL(`${this.client.baseURL.replace(/\/+$/, '')}/chat/completions`);
+  }
+
+  warmUp(): void {
+    this.nodeFetch?.preconnect(this.completionsUrl);
   }
 
   async *stream(request: ChatRequest, signal: AbortSignal): AsyncIterable<ChatStreamEvent> {

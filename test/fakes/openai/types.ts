@@ -57,5 +57,7 @@ export interface OpenAiFake {
   timeline: { requestIndex: number; firstChunkAt?: number; doneAt?: number }[];
   /** TCP connections accepted so far: a client that keeps its connection alive opens one. */
   readonly connections: number;
+  /** Closes the kept-alive connections serving nothing, as the server's idle timeout does. */
+  closeIdleConnections(): void;
   close(): Promise<void>;
 }
