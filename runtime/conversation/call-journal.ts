@@ -58,10 +58,17 @@ export class CallJournal {
     this.usage.llmCalls += usage.llmCalls;
   }
 
-  /** Closes a turn's metrics and logs them (ids and numbers only). */
-  finishTurn(turnId: number, chars: { generated: number; played: number }): void {
+  /**
+   * Closes a turn's metrics and logs them (ids and numbers only). `afterIo`: the line is written
+   * once the current I/O has been handed off, for a turn closed on the way to the next turn's
+   * model request (the log write is synchronous, and the caller is waiting for that request).
+   */
+  finishTurn(turnId: number, chars: { generated: number; played: number }, afterIo = false): void {
     const record = this.metrics.finish(turnId, chars);
-    if (record) this.log.info({ turn: turnId, latency: record }, 'turn latency');
+    if (!record) return;
+    const write = () => this.log.info({ turn: turnId, latency: record }, 'turn latency');
+    if (afterIo) setImmediate(write);
+    else write();
   }
 
   /**

@@ -279,7 +279,7 @@ export class CallSession {
     turn.done = (async () => {
       await before?.done.catch(() => undefined);
       if (previous) this.interruptions.settle(previous, heardOfPrevious);
-      if (before) this.finishMetrics(before.id);
+      if (before) this.finishMetrics(before.id, true);
       this.output!.forgetBefore(turn.id - 1);
       if (turn.abort.signal.aborted) return;
       if (userText !== null) {
@@ -403,8 +403,9 @@ export class CallSession {
     return this.journal.persist(this.history.snapshot().slice(1), this.session.customerId, finished);
   }
 
-  private finishMetrics(turnId: number): void {
-    this.journal.finishTurn(turnId, this.output?.charsOf(turnId) ?? { generated: 0, played: 0 });
+  private finishMetrics(turnId: number, afterIo = false): void {
+    const chars = this.output?.charsOf(turnId) ?? { generated: 0, played: 0 };
+    this.journal.finishTurn(turnId, chars, afterIo);
   }
 
   private closeProviders(): void {
