@@ -85,8 +85,18 @@ function requestOptions(agent: http.Agent & { options?: object }, url: URL, defa
   return { options, name };
 }
 
-function hasPooledSocket(agent: http.Agent, name: string): boolean {
-  return (agent.freeSockets[name]?.length ?? 0) > 0;
+/** Opens a spare for `url` unless one is pooled or spare already; `open` is the agent's own connect. */
+function openSpare(
+  agent: http.Agent & { options?: object },
+  spares: SpareSockets,
+  url: URL,
+  defaultPort: number,
+  open: (options: http.ClientRequestArgs) => Duplex | null | undefined,
+): void {
+  const { options, name } = requestOptions(agent, url, defaultPort);
+  if ((agent.freeSockets[name]?.length ?? 0) > 0 || spares.has(name)) return;
+  const socket = open(options);
+  if (socket) spares.add(name, socket);
 }
 
 export class PreconnectingHttpAgent extends http.Agent implements PreconnectingAgent {
@@ -98,10 +108,7 @@ export class PreconnectingHttpAgent extends http.Agent implements PreconnectingA
   }
 
   preconnect(url: URL): void {
-    const { options, name } = requestOptions(this, url, 80);
-    if (hasPooledSocket(this, name) || this.spares.has(name)) return;
-    const socket = super.createConnection(options);
-    if (socket) this.spares.add(name, socket);
+    openSpare(this, this.spares, url, 80, (options) => super.createConnection(options));
   }
 
   override createConnection(options: http.ClientRequestArgs, callback?: ConnectionCallback) {
@@ -118,10 +125,7 @@ export class PreconnectingHttpsAgent extends https.Agent implements Preconnectin
   }
 
   preconnect(url: URL): void {
-    const { options, name } = requestOptions(this, url, 443);
-    if (hasPooledSocket(this, name) || this.spares.has(name)) return;
-    const socket = super.createConnection(options);
-    if (socket) this.spares.add(name, socket);
+    openSpare(this, this.spares, url, 443, (options) => super.createConnection(options));
   }
 
   override createConnection(options: https.RequestOptions, callback?: ConnectionCallback) {
