@@ -64,6 +64,8 @@ describe('npm run bench, smoke mode', () => {
     expect(level!.overheadToolTurnsMs.n).toBe(2);
     expect(level!.overheadHopsMs.toolRound.n).toBe(2);
     expect(level!.overheadHopsMs.toModel.n).toBe(6);
+    const firstAudio = level!.turns.map((t) => t.hops!.toTts + t.hops!.toTwilio).sort((a, b) => a - b);
+    expect(level!.firstAudioAfterSentenceMs).toMatchObject({ n: 6, max: expect.closeTo(firstAudio[5]!, 1) });
     expect(level!.inboundForwardMs.n).toBeGreaterThan(100);
     expect(level!.server.cpuPctOfCorePerCall).toEqual(expect.any(Number));
     expect(level!.server.rssPeakMb).toBeGreaterThan(0);
