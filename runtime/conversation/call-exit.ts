@@ -3,8 +3,9 @@
  * person at the shop. Both are Twilio REST updates of the live call; a failed hang-up falls back to
  * closing the stream, a failed transfer to telling the caller the shop's number.
  */
-import type { Logger } from 'pino';
+
 import type { ShopConfig } from '../config/shop-config';
+import type { Logger } from '../observability/logger';
 import type { CallControl } from '../telephony/call-control';
 import type { CallControlRequest } from './call-control-tools';
 import { PHRASES } from './phrases';

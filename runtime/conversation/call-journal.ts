@@ -2,9 +2,10 @@
  * A call's bookkeeping, kept apart from its turn-taking: the transcript, token usage and per-turn
  * metrics, the conversation state persisted by CallSid (RES-02), and the end-of-call record.
  */
-import type { Logger } from 'pino';
+
 import type { Temporal } from 'temporal-polyfill';
 import type { CallRecord, CallsRepository } from '../data/calls-repo';
+import type { Logger } from '../observability/logger';
 import type { ChatUsage } from '../providers/interfaces';
 import { TurnMetrics } from './turn-metrics';
 import type { ToolCallRecord } from './turn-runner';

@@ -5,7 +5,7 @@
  * over the assistant, fillers, hang-up and transfer, DTMF, silence and the call's time limit.
  * Owns the call's provider sessions and timers and releases all of them at stop().
  */
-import type { Logger } from 'pino';
+import type { Logger } from '../observability/logger';
 import type { ChatMessage, SpeechToTextSession, TextToSpeechSession } from '../providers/interfaces';
 import type { ToolSession } from '../tools/contract';
 import { BargeInDetector } from './barge-in';

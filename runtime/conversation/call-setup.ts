@@ -3,10 +3,11 @@
  * what the media stream says about the call when it starts. Kept apart from CallSession so the
  * server can build these without reaching into the session's workings.
  */
-import type { Logger } from 'pino';
+
 import type { Temporal } from 'temporal-polyfill';
 import type { ShopConfig } from '../config/shop-config';
 import type { CallsRepository } from '../data/calls-repo';
+import type { Logger } from '../observability/logger';
 import type { ChatModel, ChatToolSpec, SpeechToText, TextToSpeech } from '../providers/interfaces';
 import type { CallControl } from '../telephony/call-control';
 import type { ToolInvoker } from '../tools/invoker';

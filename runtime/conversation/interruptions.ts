@@ -3,7 +3,7 @@
  * the assistant at once, cut the history to what the caller heard, and — if no words follow within
  * `resumeAfterMs` (a false alarm) — carry on with what was not heard yet.
  */
-import type { Logger } from 'pino';
+import type { Logger } from '../observability/logger';
 import type { TranscriptEntry } from './call-journal';
 import type { ConversationHistory } from './history';
 import type { SpeechOutput, SpokenPiece } from './speech-output';

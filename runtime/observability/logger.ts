@@ -1,131 +1,163 @@
-import pino, { type Logger, type LoggerOptions } from 'pino';
-
 /**
- * Structured JSON logs. Redaction is the last line of defence: code logs ids and masked values
- * only, but any field with one of these names is censored if it slips through (SEC-20).
- * A `*` matches exactly one level, so the nested places secrets live are listed explicitly.
+ * Structured JSON logs, one object per line, in pino's shape (`level` as a number, ISO `time`,
+ * the bindings, the fields, `msg`), so CloudWatch queries and log tooling read them as pino's.
+ * Everything logged passes through log-scrub.ts first.
+ *
+ * Our own rather than pino because every Lambda bundles it: pino and its helpers were ~62 KB of
+ * each ~640 KB bundle for features nothing here uses (transports, worker threads, custom levels),
+ * and the scrubbing that walks every value was ours already. Lines are written synchronously, as
+ * pino does on stdout: a Lambda can be frozen right after it returns, and a crashing server
+ * should not lose its last lines.
  */
-export const REDACTED_PATHS = [
-  '*.phone',
-  '*.callerPhone',
-  '*.phoneNumber',
-  '*.phone_number',
-  '*.from',
-  '*.to',
-  '*.From',
-  '*.To',
-  '*.Caller',
-  '*.Called',
-  '*.caller',
-  '*.firstName',
-  '*.lastName',
-  '*.first_name',
-  '*.last_name',
-  '*.email',
-  '*.vin',
-  '*.transcript',
-  '*.text',
-  '*.token',
-  '*.customParameters',
-  '*.digit',
-  '*.digits',
-  '*.Digits',
-  '*.authorization',
-  '*.signature',
-  '*.apiKey',
-  '*.authToken',
-  '*["x-twilio-signature"]',
-  '*.headers.authorization',
-  '*.headers["x-twilio-signature"]',
-  'phone',
-  'callerPhone',
-  'from',
-  'to',
-  'caller',
-  'email',
-  'vin',
-  'transcript',
-  'text',
-  'token',
-  'customParameters',
-  'digit',
-  'digits',
-  'authorization',
-  'signature',
-  'apiKey',
-  'authToken',
-];
+import { format } from 'node:util';
+import { scrubLogFields, scrubLogString, scrubLogValue } from './log-scrub';
 
-const LINE_BREAKS = /[\r\n\u2028\u2029]+/g;
-// biome-ignore lint/suspicious/noControlCharactersInRegex: stripping control characters is the point.
-const CONTROL_CHARACTERS = /[\u0000-\u0008\u000b\u000c\u000e-\u001f\u007f]/g;
-/** E.164 or a bare 10/11-digit North American number, not inside a longer id (e.g. a hex SID). */
-const PHONE = /(?<![\w+])(?:\+\d{10,15}|1?\d{10})(?!\w)/g;
-const EMAIL = /[\w.%+-]+@[\w-]+(?:\.[\w-]+)+/g;
-/** 17 VIN characters standing alone, with at least one digit and one letter. */
-const VIN = /(?<![\w])(?=[A-HJ-NPR-Z0-9]*\d)(?=[A-HJ-NPR-Z0-9]*[A-HJ-NPR-Z])[A-HJ-NPR-Z0-9]{17}(?!\w)/gi;
-const MAX_DEPTH = 8;
+export { scrubLogString } from './log-scrub';
 
-/**
- * One logged string made safe: no line breaks or control characters (no forged log lines, SEC-20
- * "strip CR/LF"), and anything shaped like a phone number (last 4 kept), an email or a VIN masked.
- */
-export function scrubLogString(value: string): string {
-  return value
-    .replace(LINE_BREAKS, ' ')
-    .replace(CONTROL_CHARACTERS, '')
-    .replace(EMAIL, '[email]')
-    .replace(VIN, '[vin]')
-    .replace(PHONE, (phone) => `[phone …${phone.slice(-4)}]`);
+export const LOG_LEVELS = {
+  trace: 10,
+  debug: 20,
+  info: 30,
+  warn: 40,
+  error: 50,
+  fatal: 60,
+  silent: Number.POSITIVE_INFINITY,
+} as const;
+
+export type LogLevel = keyof typeof LOG_LEVELS;
+
+/** `log.info({ fields }, 'message')`, `log.info('message %s', arg)`, or `log.error(error)`. */
+export interface LogFn {
+  (fields: unknown, message?: string, ...args: unknown[]): void;
+  (message: string, ...args: unknown[]): void;
 }
 
-/** A scrubbed copy of a log object (errors flattened first, so their text is scrubbed too). */
-function scrubValue(value: unknown, depth: number, seen: WeakSet<object>): unknown {
-  if (typeof value === 'string') return scrubLogString(value);
-  if (typeof value !== 'object' || value === null) return value;
-  if (depth >= MAX_DEPTH || seen.has(value)) return '[…]';
-  seen.add(value);
-  if (value instanceof Error) {
-    // A copy of the same class (pino's err serializer reports its constructor's name), with its
-    // own properties, message, stack and cause scrubbed.
-    const copy = Object.create(Object.getPrototypeOf(value)) as Error & Record<string, unknown>;
-    for (const [key, child] of Object.entries(value)) copy[key] = scrubValue(child, depth + 1, seen);
-    copy.message = scrubLogString(value.message);
-    if (value.stack) copy.stack = scrubLogString(value.stack);
-    if (value.cause !== undefined) copy.cause = scrubValue(value.cause, depth + 1, seen);
-    return copy;
+/** The shape Fastify takes as its `loggerInstance` (FastifyBaseLogger), and all our code uses. */
+export interface Logger {
+  level: string;
+  trace: LogFn;
+  debug: LogFn;
+  info: LogFn;
+  warn: LogFn;
+  error: LogFn;
+  fatal: LogFn;
+  silent: LogFn;
+  child(bindings: Record<string, unknown>, options?: { level?: string }): Logger;
+}
+
+export interface LogDestination {
+  write(line: string): unknown;
+}
+
+export interface LoggerOptions {
+  /** Default: LOG_LEVEL from the environment, else info. */
+  level?: string;
+  /** Logged as `name` on every line. */
+  name?: string;
+  /** Default: stdout. */
+  destination?: LogDestination;
+}
+
+function levelValue(level: string): number {
+  const value = LOG_LEVELS[level as LogLevel];
+  if (value === undefined) {
+    throw new Error(`unknown log level "${level}": use one of ${Object.keys(LOG_LEVELS).join(', ')}`);
   }
-  if (Array.isArray(value)) return value.map((item) => scrubValue(item, depth + 1, seen));
-  if (value instanceof Date || Buffer.isBuffer(value) || ArrayBuffer.isView(value)) return value;
-  const out: Record<string, unknown> = {};
-  for (const [key, child] of Object.entries(value)) out[key] = scrubValue(child, depth + 1, seen);
+  return value;
+}
+
+/** `{"a":1,"b":2}` → `,"a":1,"b":2`, for splicing into a line. */
+function fieldsFragment(fields: object): string {
+  const json = JSON.stringify(scrubLogFields(fields));
+  return json.length > 2 ? `,${json.slice(1, -1)}` : '';
+}
+
+class JsonLogger implements Logger {
+  private threshold: number;
+  private levelName: string;
+
+  constructor(
+    private readonly destination: LogDestination,
+    /** The bindings of this logger and its parents, already scrubbed and serialized. */
+    private readonly bindings: string,
+    level: string,
+  ) {
+    this.threshold = levelValue(level);
+    this.levelName = level;
+  }
+
+  get level(): string {
+    return this.levelName;
+  }
+
+  set level(level: string) {
+    this.threshold = levelValue(level);
+    this.levelName = level;
+  }
+
+  trace(first: unknown, ...rest: unknown[]): void {
+    if (LOG_LEVELS.trace >= this.threshold) this.write(LOG_LEVELS.trace, first, rest);
+  }
+  debug(first: unknown, ...rest: unknown[]): void {
+    if (LOG_LEVELS.debug >= this.threshold) this.write(LOG_LEVELS.debug, first, rest);
+  }
+  info(first: unknown, ...rest: unknown[]): void {
+    if (LOG_LEVELS.info >= this.threshold) this.write(LOG_LEVELS.info, first, rest);
+  }
+  warn(first: unknown, ...rest: unknown[]): void {
+    if (LOG_LEVELS.warn >= this.threshold) this.write(LOG_LEVELS.warn, first, rest);
+  }
+  error(first: unknown, ...rest: unknown[]): void {
+    if (LOG_LEVELS.error >= this.threshold) this.write(LOG_LEVELS.error, first, rest);
+  }
+  fatal(first: unknown, ...rest: unknown[]): void {
+    if (LOG_LEVELS.fatal >= this.threshold) this.write(LOG_LEVELS.fatal, first, rest);
+  }
+  silent(): void {}
+
+  child(bindings: Record<string, unknown>, options?: { level?: string }): Logger {
+    return new JsonLogger(
+      this.destination,
+      this.bindings + fieldsFragment(bindings),
+      options?.level ?? this.levelName,
+    );
+  }
+
+  private write(level: number, first: unknown, rest: unknown[]): void {
+    const head = `{"level":${level},"time":"${new Date().toISOString()}"${this.bindings}`;
+    let line: string;
+    try {
+      line = `${head}${body(first, rest)}}\n`;
+    } catch (error) {
+      // A value JSON cannot hold: the line is still written, with what went wrong and not the value.
+      line = `${head},"logError":${JSON.stringify(scrubLogString(String(error)))}}\n`;
+    }
+    this.destination.write(line);
+  }
+}
+
+/** The fields and `msg` of one line. A bare error is logged as `err`, its message as `msg`. */
+function body(first: unknown, rest: unknown[]): string {
+  let fields: object | undefined;
+  let message: unknown;
+  let args = rest;
+  if (typeof first === 'object' && first !== null) {
+    fields = first instanceof Error ? { err: first } : first;
+    message = rest.length > 0 ? rest[0] : first instanceof Error ? first.message : undefined;
+    args = rest.slice(1);
+  } else {
+    message = first;
+  }
+  let out = fields ? fieldsFragment(fields) : '';
+  if (message !== undefined) {
+    const text = args.length > 0 ? format(String(message), ...args.map(scrubLogValue)) : String(message);
+    out += `,"msg":${JSON.stringify(scrubLogString(text))}`;
+  }
   return out;
 }
 
-const scrubObject = (object: Record<string, unknown>) =>
-  scrubValue(object, 0, new WeakSet()) as Record<string, unknown>;
-
-export function createLogger(options: LoggerOptions & { destination?: pino.DestinationStream } = {}): Logger {
-  const { destination, ...rest } = options;
-  const config: LoggerOptions = {
-    level: process.env.LOG_LEVEL ?? 'info',
-    base: undefined,
-    redact: { paths: REDACTED_PATHS, censor: '[redacted]' },
-    timestamp: pino.stdTimeFunctions.isoTime,
-    formatters: { log: scrubObject, bindings: scrubObject },
-    hooks: {
-      // The message and its interpolated arguments are scrubbed like every logged value; a bare
-      // error becomes { err } plus its scrubbed message (pino would copy the raw message).
-      logMethod(args, method) {
-        const [first, ...others] = args as unknown[];
-        if (first instanceof Error && others.length === 0) {
-          return method.apply(this, [{ err: first }, scrubLogString(first.message)] as never);
-        }
-        const scrubbed = args.map((arg) => (typeof arg === 'string' ? scrubLogString(arg) : arg));
-        return method.apply(this, scrubbed as never);
-      },
-    },
-    ...rest,
-  };
-  return destination ? pino(config, destination) : pino(config);
+export function createLogger(options: LoggerOptions = {}): Logger {
+  const level = options.level ?? process.env.LOG_LEVEL ?? 'info';
+  const bindings = options.name === undefined ? '' : fieldsFragment({ name: options.name });
+  return new JsonLogger(options.destination ?? process.stdout, bindings, level);
 }

@@ -9,13 +9,13 @@
  * canceled → 'failed'. Non-final statuses (queued, initiated, ringing, in-progress) change nothing.
  */
 import type { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
-import type { Logger } from 'pino';
 import { Temporal } from 'temporal-polyfill';
 import * as z from 'zod';
 import { AppointmentsRepository } from '../data/appointments-repo';
 import type { ReminderStatus } from '../data/records';
 import { ReminderStateRepository } from '../data/reminder-state-repo';
 import type { TableNames } from '../data/table-definitions';
+import type { Logger } from '../observability/logger';
 
 export const reminderCallOutcomeSchema = z.strictObject({
   appointmentId: z.string().regex(/^apt_[0-9A-Z]{10}$/, 'must be an appointment id such as "apt_7K3M9Q2XAB"'),

@@ -4,13 +4,14 @@
  * the reminder is claimed with a conditional write before Twilio is called, so a duplicate or
  * concurrent delivery of the same event never places a second call.
  */
-import type { Logger } from 'pino';
+
 import { Temporal } from 'temporal-polyfill';
 import type { ShopConfig } from '../config/shop-config';
 import type { AppointmentsRepository } from '../data/appointments-repo';
 import type { CustomersRepository } from '../data/customers-repo';
 import type { Appointment } from '../data/records';
 import type { ReminderStateRepository } from '../data/reminder-state-repo';
+import type { Logger } from '../observability/logger';
 import { METRICS, type MetricSink } from '../observability/metrics';
 import { CallRejectedError, type OutboundCaller } from './outbound-caller';
 import {

@@ -13,8 +13,8 @@ import {
   type SchedulerClientConfig,
   UpdateScheduleCommand,
 } from '@aws-sdk/client-scheduler';
-import type { Logger } from 'pino';
 import * as z from 'zod';
+import type { Logger } from '../observability/logger';
 
 /** What the dialer receives when a schedule fires (the schedule's Target.Input). */
 export const reminderEventSchema = z.strictObject({

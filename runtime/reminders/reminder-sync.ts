@@ -4,10 +4,10 @@
  * (ids only), counted, and reported as "no reminder" — it must not turn a booking into an error.
  */
 
-import type { Logger } from 'pino';
 import { Temporal } from 'temporal-polyfill';
 import type { ShopConfig } from '../config/shop-config';
 import type { Appointment, Customer } from '../data/records';
+import type { Logger } from '../observability/logger';
 import { METRICS, type MetricSink } from '../observability/metrics';
 import { type ReminderScheduler, reminderScheduleName } from './reminder-scheduler';
 import { planReminder } from './reminder-time';

@@ -4,10 +4,10 @@
  */
 import formbody from '@fastify/formbody';
 import websocket from '@fastify/websocket';
-import Fastify, { type FastifyBaseLogger, type FastifyInstance, LogController } from 'fastify';
-import type { Logger } from 'pino';
+import Fastify, { type FastifyInstance, LogController } from 'fastify';
 import { callControlToolSpecs } from '../conversation/call-control-tools';
 import { ConfirmationGate } from '../conversation/confirmation-gate';
+import type { Logger } from '../observability/logger';
 import { TOOL_NAMES } from '../tools/catalog';
 import { toOpenAiTool } from '../tools/define-tool';
 import { TOOL_DEFINITIONS } from '../tools/handlers';
@@ -31,7 +31,7 @@ export async function buildApp(
   logger: Logger,
 ): Promise<VoiceServer> {
   const app = Fastify({
-    loggerInstance: logger as FastifyBaseLogger,
+    loggerInstance: logger,
     // Request lines carry no PII here, but per-request logs add nothing the call logs lack.
     logController: new LogController({ disableRequestLogging: true }),
     bodyLimit: 64 * 1024,

@@ -5,11 +5,11 @@
  */
 import type {} from '@fastify/websocket';
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
-import type { Logger } from 'pino';
 import type { WebSocket } from 'ws';
 import { CallSession } from '../conversation/call-session';
 import type { CallSessionDependencies } from '../conversation/call-setup';
 import { PHRASES } from '../conversation/phrases';
+import type { Logger } from '../observability/logger';
 import {
   decodeAudioPayload,
   outbound,

@@ -1,9 +1,9 @@
 /** The real providers and data stores, from the validated configuration. */
 import { LambdaClient } from '@aws-sdk/client-lambda';
-import type { Logger } from 'pino';
 import { Temporal } from 'temporal-polyfill';
 import { CallsRepository } from '../data/calls-repo';
 import { createDocumentClient } from '../data/dynamo-client';
+import type { Logger } from '../observability/logger';
 import { createDeepgramClient } from '../providers/deepgram/deepgram-client';
 import { DeepgramSpeechToText } from '../providers/deepgram/deepgram-stt';
 import { DeepgramTextToSpeech } from '../providers/deepgram/deepgram-tts';

@@ -1,4 +1,4 @@
-import type { Logger } from 'pino';
+import type { Logger } from '../observability/logger';
 import type { VoiceServer } from './app';
 
 /** ECS stops a task with SIGTERM and kills it 120 s later; the hand-offs must be done before that. */

@@ -4,7 +4,7 @@
  * Fargate agent provides in ECS_AGENT_URI (the task role is allowed ecs:UpdateTaskProtection); off
  * ECS there is no endpoint and nothing to do.
  */
-import type { Logger } from 'pino';
+import type { Logger } from '../observability/logger';
 import type { CallRegistry } from './call-registry';
 
 export interface TaskProtectionOptions {

@@ -2,13 +2,14 @@
  * A tool is one zod schema plus one function. The schema yields both the JSON Schema the model
  * is shown and the validation of the arguments the model sends back (one source of truth).
  */
-import type { Logger } from 'pino';
+
 import type { Temporal } from 'temporal-polyfill';
 import * as z from 'zod';
 import type { ShopConfig } from '../config/shop-config';
 import type { AppointmentsRepository } from '../data/appointments-repo';
 import type { CustomersRepository } from '../data/customers-repo';
 import type { VehiclesRepository } from '../data/vehicles-repo';
+import type { Logger } from '../observability/logger';
 import type { MetricSink } from '../observability/metrics';
 import type { ReminderScheduler } from '../reminders/reminder-scheduler';
 import type { ToolName } from './catalog';

@@ -1,11 +1,11 @@
 import type { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
-import type { Logger } from 'pino';
 import { Temporal } from 'temporal-polyfill';
 import type { ShopConfig } from '../config/shop-config';
 import { AppointmentsRepository } from '../data/appointments-repo';
 import { CustomersRepository } from '../data/customers-repo';
 import type { TableNames } from '../data/table-definitions';
 import { VehiclesRepository } from '../data/vehicles-repo';
+import type { Logger } from '../observability/logger';
 import { EmfMetricSink, type MetricSink } from '../observability/metrics';
 import { type ReminderScheduler, reminderSchedulerFromEnv } from '../reminders/reminder-scheduler';
 import type { ToolDependencies, VinDecoderOptions } from './define-tool';

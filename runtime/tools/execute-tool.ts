@@ -3,9 +3,10 @@
  * and turns every outcome — including unexpected exceptions — into a ToolResult. Nothing thrown
  * here reaches the caller as a crash or a 500.
  */
-import type { Logger } from 'pino';
+
 import type * as z from 'zod';
 import { formatPath } from '../config/shop-config';
+import type { Logger } from '../observability/logger';
 import { type ToolEvent, ToolFailure, type ToolResult, toolEventSchema } from './contract';
 import type { ToolDefinition, ToolDependencies } from './define-tool';
 import { TOOL_DEFINITIONS } from './handlers';

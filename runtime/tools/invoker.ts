@@ -3,7 +3,7 @@
  * own Lambda (Invoke); in development and tests the same code runs in-process.
  */
 import { InvokeCommand, type LambdaClient } from '@aws-sdk/client-lambda';
-import type { Logger } from 'pino';
+import type { Logger } from '../observability/logger';
 import type { ToolName } from './catalog';
 import { type ToolEvent, type ToolResult, toolResultSchema } from './contract';
 import type { ToolDependencies } from './define-tool';

@@ -3,13 +3,13 @@
  * through the real repository into DynamoDB Local, behind a proxy that counts and fails requests.
  */
 import { PutCommand } from '@aws-sdk/lib-dynamodb';
-import pino from 'pino';
 import { Temporal } from 'temporal-polyfill';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { CallJournal } from '../../runtime/conversation/call-journal';
 import { CallsRepository } from '../../runtime/data/calls-repo';
 import { createDocumentClient } from '../../runtime/data/dynamo-client';
 import { keys } from '../../runtime/data/keys';
+import { createLogger } from '../../runtime/observability/logger';
 import { type DynamoFaultProxy, startDynamoFaultProxy } from '../fakes/dynamo-fault-proxy';
 import { createTestTables, LOCAL_CREDENTIALS, LOCAL_REGION, type TestTables } from '../support/dynamo';
 
@@ -34,7 +34,7 @@ afterAll(async () => {
 
 function journal() {
   const callSid = `CA${String(++sid).padStart(32, '0')}`;
-  const log = pino({ level: 'silent' });
+  const log = createLogger({ level: 'silent' });
   const made = new CallJournal({ callSid, direction: 'inbound', callerPhone: null }, calls, log, () =>
     Temporal.Now.instant(),
   );

@@ -116,7 +116,7 @@ async function invokeBundle(
       },
     },
   );
-  // Logs and metric lines (pino, EMF) go to stdout too, and pino may flush after the result.
+  // Log and metric lines (JSON logs, EMF) go to stdout too, so the result line is found by its mark.
   const line = stdout.split('\n').find((l) => l.startsWith(RESULT_MARK));
   if (!line) throw new Error(`no result from ${tool}:\n${stdout}`);
   return JSON.parse(line.slice(RESULT_MARK.length));
