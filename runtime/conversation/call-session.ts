@@ -17,7 +17,7 @@ import { CallWatchdog } from './call-watchdog';
 import { identifyCaller } from './caller-context';
 import { ConfirmationGate } from './confirmation-gate';
 import { ConversationHistory } from './history';
-import { Interruptions, type Turn, textOf } from './interruptions';
+import { createTurn, Interruptions, type Turn, textOf } from './interruptions';
 import { fillerRotation, PHRASES } from './phrases';
 import { buildGreeting, buildSystemPrompt } from './prompt';
 import { SpeechOutput } from './speech-output';
@@ -243,17 +243,8 @@ export class CallSession {
   }
 
   private newTurn(userText: string): Turn {
-    const turn: Turn = {
-      id: this.turnId++,
-      abort: new AbortController(),
-      done: Promise.resolve(),
-      answered: false,
-      userText,
-      userAdded: false,
-      settled: false,
-    };
-    this.lastTurn = turn;
-    return turn;
+    this.lastTurn = createTurn(this.turnId++, userText);
+    return this.lastTurn;
   }
 
   /**

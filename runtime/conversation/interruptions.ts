@@ -21,6 +21,18 @@ export interface Turn {
   spokenEntry?: TranscriptEntry;
 }
 
+export function createTurn(id: number, userText: string): Turn {
+  return {
+    id,
+    abort: new AbortController(),
+    done: Promise.resolve(),
+    answered: false,
+    userText,
+    userAdded: false,
+    settled: false,
+  };
+}
+
 export interface Interruption {
   turn: Turn;
   /** What the caller heard of the turn (whole pieces, from the echoed marks). */

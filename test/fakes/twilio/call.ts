@@ -1,13 +1,12 @@
 /**
- * One simulated call's Media Stream (protocols.md A.1–A.5): the caller's side of the websocket, the
- * paced inbound audio, and the playback clock that decides what the caller has heard and when marks
- * come back. One shared `Ticker` drives every call of a fake.
+ * One simulated call's Media Stream (protocols.md A.1–A.5): the caller's side of the websocket and
+ * the paced inbound audio; playback.ts decides what the caller has heard and when marks come back.
+ * One shared `Ticker` drives every call of a fake.
  */
 import { performance } from 'node:perf_hooks';
 import WebSocket from 'ws';
 import {
   BYTES_PER_MS,
-  decodeSpeech,
   encodeSpeech,
   FILLER_BYTE,
   FRAME_BYTES,
@@ -15,6 +14,7 @@ import {
   silence,
   toFrames,
 } from '../fake-audio';
+import { Playback } from './playback';
 import type { FakeCall, HttpResult, ParsedStream } from './types';
 
 /** How often the shared timer wakes; every call's schedule is computed from elapsed time, so lateness never accumulates. */
@@ -49,15 +49,6 @@ export class Ticker {
   private tick(): void {
     for (const call of this.members) call.service(performance.now());
   }
-}
-
-type PlayItem = { kind: 'audio'; data: Buffer; offset: number } | { kind: 'mark'; name: string };
-
-interface HeardWaiter {
-  match: RegExp | string;
-  resolve: (text: string) => void;
-  reject: (err: Error) => void;
-  timer: NodeJS.Timeout;
 }
 
 export interface CallRuntimeInit {
@@ -109,12 +100,15 @@ export class CallRuntime implements FakeCall {
     reject: (err: Error) => void;
   }[] = [];
   // Outbound (server → caller) playback.
-  private readonly playQueue: PlayItem[] = [];
-  private playClock = 0;
-  private playBudget = 0;
-  private heardText = '';
+  private readonly playback = new Playback({
+    echoMark: (name, cleared) => this.echoMark(name, cleared),
+    heardFailure: (match, heard, why) => {
+      const errors =
+        this.protocolErrors.length > 0 ? `; protocol errors: ${this.protocolErrors.join(' | ')}` : '';
+      return `waitForHeard(${String(match)}) failed on ${this.callSid}: ${why}; heard so far: ${JSON.stringify(heard)}${errors}`;
+    },
+  });
   private firstMedia: number | undefined;
-  private readonly heardWaiters = new Set<HeardWaiter>();
 
   constructor(init: CallRuntimeInit) {
     this.init = init;
@@ -172,25 +166,12 @@ export class CallRuntime implements FakeCall {
   }
 
   heard(): string {
-    if (this.open) this.advancePlayback(performance.now());
-    return this.heardText;
+    if (this.open) this.playback.advance(performance.now());
+    return this.playback.heard;
   }
 
   waitForHeard(match: RegExp | string, timeoutMs = 5000): Promise<string> {
-    return new Promise((resolve, reject) => {
-      if (this.matches(match)) return resolve(this.heardText);
-      if (this.ended) return reject(new Error(this.heardFailure(match, 'the stream closed first')));
-      const waiter: HeardWaiter = {
-        match,
-        resolve,
-        reject,
-        timer: setTimeout(() => {
-          this.heardWaiters.delete(waiter);
-          reject(new Error(this.heardFailure(match, `${timeoutMs} ms passed`)));
-        }, timeoutMs),
-      };
-      this.heardWaiters.add(waiter);
-    });
+    return this.playback.waitFor(match, timeoutMs, this.ended);
   }
 
   say(text: string, options: { bytesPerChar?: number } = {}): Promise<number> {
@@ -261,8 +242,8 @@ export class CallRuntime implements FakeCall {
     if (this.init.realtime) {
       while (this.open && this.mediaStart + this.framesSent * FRAME_MS <= now) this.sendFrame(now);
     }
-    this.advancePlayback(now);
-    this.checkHeardWaiters();
+    this.playback.advance(now);
+    this.playback.checkWaiters();
   }
 
   private async closedOrTerminate(): Promise<void> {
@@ -293,7 +274,7 @@ export class CallRuntime implements FakeCall {
     });
     const now = performance.now();
     this.mediaStart = now;
-    this.playClock = now;
+    this.playback.start(now);
     this.init.ticker.add(this);
     this.service(now);
   }
@@ -351,7 +332,7 @@ export class CallRuntime implements FakeCall {
       );
       return;
     }
-    this.advancePlayback(at);
+    this.playback.advance(at);
     if (event === 'media') {
       const payload = message.media?.payload;
       if (typeof payload !== 'string' || !BASE64.test(payload)) {
@@ -360,73 +341,25 @@ export class CallRuntime implements FakeCall {
       }
       const audio = Buffer.from(payload, 'base64');
       this.firstMedia ??= at;
-      if (audio.length > 0) this.playQueue.push({ kind: 'audio', data: audio, offset: 0 });
+      this.playback.enqueueAudio(audio);
     } else if (event === 'mark') {
       const name = message.mark?.name;
       if (typeof name !== 'string') {
         this.protocolErrors.push(`mark without a string mark.name: ${text.slice(0, 120)}`);
         return;
       }
-      this.playQueue.push({ kind: 'mark', name });
-      this.advancePlayback(at); // a mark behind no audio comes back at once
+      this.playback.enqueueMark(name, at);
     } else {
       this.clears.push(at);
-      const pending = this.playQueue.splice(0).filter((item) => item.kind === 'mark');
-      this.playBudget = 0;
-      for (const mark of pending) this.echoMark(mark.name, true);
+      this.playback.clear();
     }
-    this.checkHeardWaiters();
-  }
-
-  /** Plays queued audio at 8 bytes per ms of real time up to `now`, echoing the marks it passes. */
-  private advancePlayback(now: number): void {
-    let budget = this.playBudget + Math.max(0, now - this.playClock) * BYTES_PER_MS;
-    this.playClock = Math.max(this.playClock, now);
-    while (this.playQueue.length > 0) {
-      const head = this.playQueue[0]!;
-      if (head.kind === 'mark') {
-        this.playQueue.shift();
-        this.echoMark(head.name, false);
-        continue;
-      }
-      const take = Math.min(head.data.length - head.offset, Math.floor(budget));
-      if (take > 0) {
-        this.heardText += decodeSpeech(head.data.subarray(head.offset, head.offset + take));
-        head.offset += take;
-        budget -= take;
-      }
-      if (head.offset < head.data.length) break;
-      this.playQueue.shift();
-    }
-    // An idle clock does not bank time: audio that arrives later starts playing when it arrives.
-    this.playBudget = this.playQueue.length > 0 ? budget : 0;
+    this.playback.checkWaiters();
   }
 
   private echoMark(name: string, cleared: boolean): void {
     if (!this.open) return;
     this.send({ event: 'mark', sequenceNumber: this.nextSeq(), streamSid: this.streamSid, mark: { name } });
     this.marksEchoed.push({ name, at: performance.now(), cleared });
-  }
-
-  private matches(match: RegExp | string): boolean {
-    if (typeof match === 'string') return this.heardText.includes(match);
-    match.lastIndex = 0;
-    return match.test(this.heardText);
-  }
-
-  private heardFailure(match: RegExp | string, why: string): string {
-    const errors =
-      this.protocolErrors.length > 0 ? `; protocol errors: ${this.protocolErrors.join(' | ')}` : '';
-    return `waitForHeard(${String(match)}) failed on ${this.callSid}: ${why}; heard so far: ${JSON.stringify(this.heardText)}${errors}`;
-  }
-
-  private checkHeardWaiters(): void {
-    for (const waiter of this.heardWaiters) {
-      if (!this.matches(waiter.match)) continue;
-      clearTimeout(waiter.timer);
-      this.heardWaiters.delete(waiter);
-      waiter.resolve(this.heardText);
-    }
   }
 
   private requireOpen(what: string): void {
@@ -445,8 +378,8 @@ export class CallRuntime implements FakeCall {
   /** The stream stops: no more frames, no more playback (audio still queued is never heard). */
   private stopLive(): void {
     if (!this.open) return;
-    this.advancePlayback(performance.now());
-    this.checkHeardWaiters();
+    this.playback.advance(performance.now());
+    this.playback.checkWaiters();
     this.open = false;
     this.init.ticker.remove(this);
   }
@@ -458,11 +391,7 @@ export class CallRuntime implements FakeCall {
     for (const waiter of this.sayWaiters.splice(0)) {
       waiter.reject(new Error(`the call ${this.callSid} ended before the speech was sent`));
     }
-    for (const waiter of this.heardWaiters) {
-      clearTimeout(waiter.timer);
-      waiter.reject(new Error(this.heardFailure(waiter.match, `the stream closed (${result.code})`)));
-    }
-    this.heardWaiters.clear();
+    this.playback.rejectWaiters(`the stream closed (${result.code})`);
     this.init.onClosed();
     this.resolveClosed(result);
   }
