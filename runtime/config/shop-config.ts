@@ -4,8 +4,8 @@
  *
  * Objects are strict so a misspelt key is reported instead of silently falling back to a default.
  */
-import { isValidPhoneNumber } from 'libphonenumber-js/min';
 import * as z from 'zod';
+import { isValidE164 } from '../domain/phone';
 
 /** Bookings lock bays in slices of this many minutes, so service durations must be multiples of it. */
 export const BOOKING_SLICE_MINUTES = 15;
@@ -49,7 +49,7 @@ const e164Phone = z
     message: 'must be an E.164 phone number such as "+12175550142"',
     abort: true,
   })
-  .refine((value) => isValidPhoneNumber(value), 'is not a valid phone number for its country');
+  .refine(isValidE164, 'is not a valid phone number for its country');
 
 let canonicalTimeZones: ReadonlySet<string> | undefined;
 
