@@ -200,31 +200,33 @@ export class CallsRepository {
     );
   }
 
-  /** Appends a Twilio call status (ringing, completed, no-answer, …) to the call record. */
   /**
    * Appends a Twilio status to the call record, the first time this delivery is seen (SEC-06):
    * Twilio retries, and anyone holding a signed request can replay it, so only the first delivery
    * may have an effect, across instances. `deliveryKey` says what the callback reports (never a
    * header a replayer could change). One conditional update: the keys already seen live on the
-   * record, so the check and the write cannot come apart. False for a repeat.
+   * record, so the check and the write cannot come apart. False for a repeat. `lastStatus` is the
+   * call's own status (ringing, completed, no-answer, …); a media stream's events only join the
+   * history, since Twilio's stream-stopped and the call's completed race each other.
    */
   async recordStatusOnce(
     callSid: string,
     deliveryKey: string,
     status: { status: string; at: string; durationSeconds?: number; detail?: string },
+    source: 'call' | 'stream' = 'call',
   ): Promise<boolean> {
+    const setLastStatus = source === 'call' ? ', lastStatus = :status' : '';
     try {
       await this.db.send(
         new UpdateCommand({
           TableName: this.tableName,
           Key: keys.callRecord(callSid),
-          UpdateExpression:
-            'SET statusHistory = list_append(if_not_exists(statusHistory, :empty), :entry), lastStatus = :status, expiresAt = if_not_exists(expiresAt, :expires) ADD deliveries :delivery',
+          UpdateExpression: `SET statusHistory = list_append(if_not_exists(statusHistory, :empty), :entry)${setLastStatus}, expiresAt = if_not_exists(expiresAt, :expires) ADD deliveries :delivery`,
           ConditionExpression: 'attribute_not_exists(deliveries) OR NOT contains(deliveries, :key)',
           ExpressionAttributeValues: {
             ':empty': [],
             ':entry': [status],
-            ':status': status.status,
+            ...(source === 'call' ? { ':status': status.status } : {}),
             ':expires': Math.floor(Date.now() / 1000) + CALL_RECORD_TTL_SECONDS,
             ':delivery': new Set([deliveryKey]),
             ':key': deliveryKey,

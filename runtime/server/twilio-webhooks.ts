@@ -205,12 +205,17 @@ export function registerTwilioWebhooks(
     const form = streamStatusSchema.safeParse(request.body);
     if (!form.success || form.data.AccountSid !== config.twilio.accountSid) return badRequest(reply);
     const { CallSid, StreamSid, StreamEvent, StreamError } = form.data;
-    const first = await deps.calls.recordStatusOnce(CallSid, `stream:${StreamSid ?? ''}:${StreamEvent}`, {
-      status: StreamEvent,
-      at: deps.now().toString(),
-      // Twilio's error text (e.g. "31921 …") is kept on the record, never logged.
-      ...(StreamError ? { detail: StreamError.slice(0, 200) } : {}),
-    });
+    const first = await deps.calls.recordStatusOnce(
+      CallSid,
+      `stream:${StreamSid ?? ''}:${StreamEvent}`,
+      {
+        status: StreamEvent,
+        at: deps.now().toString(),
+        // Twilio's error text (e.g. "31921 …") is kept on the record, never logged.
+        ...(StreamError ? { detail: StreamError.slice(0, 200) } : {}),
+      },
+      'stream',
+    );
     if (!first) return reply.code(204).send();
     if (StreamEvent === 'stream-error')
       request.log.warn({ callSid: CallSid }, 'media stream error reported by Twilio');

@@ -36,6 +36,33 @@ describe('recordStatusOnce', () => {
     });
   });
 
+  it("keeps the call's own status as the latest when a stream event arrives after it", async () => {
+    const callSid = nextCallSid();
+    const at = '2026-12-03T15:00:00Z';
+    await calls.recordStatusOnce(
+      callSid,
+      'stream:MZ1:stream-started',
+      { status: 'stream-started', at },
+      'stream',
+    );
+    expect(await calls.getCallRecord(callSid)).not.toHaveProperty('lastStatus');
+    await calls.recordStatusOnce(callSid, 'status:completed:3:', { status: 'completed', at });
+    await calls.recordStatusOnce(
+      callSid,
+      'stream:MZ1:stream-stopped',
+      { status: 'stream-stopped', at },
+      'stream',
+    );
+    expect(await calls.getCallRecord(callSid)).toMatchObject({
+      lastStatus: 'completed',
+      statusHistory: [
+        { status: 'stream-started', at },
+        { status: 'completed', at },
+        { status: 'stream-stopped', at },
+      ],
+    });
+  });
+
   it('gives a repeated delivery no effect, even when its body differs', async () => {
     const callSid = nextCallSid();
     const at = '2026-12-03T15:00:00Z';

@@ -88,6 +88,40 @@ describe('signed webhooks', () => {
   });
 });
 
+describe('the stream status callbacks', () => {
+  it("record the stream's start and end on the call record, signed like Twilio's", async () => {
+    const call = await e2e.startCall();
+    await call.waitForHeard(/How can I help/);
+    await call.hangup();
+    await call.streamStatusDelivered();
+    expect(call.streamStatusCallbacks).toEqual([
+      { event: 'stream-started', status: 204 },
+      { event: 'stream-stopped', status: 204 },
+    ]);
+    const record = await e2e.deps.calls.getCallRecord(call.callSid);
+    expect(record?.statusHistory).toEqual(
+      expect.arrayContaining([
+        expect.objectContaining({ status: 'stream-started' }),
+        expect.objectContaining({ status: 'stream-stopped' }),
+      ]),
+    );
+    expect(call.protocolErrors).toEqual([]);
+  });
+
+  it("record Twilio's error when the stream could not be opened", async () => {
+    const call = await e2e.startCall({ streamSignature: null });
+    expect(call.upgradeRejected).toBe(403);
+    await call.streamStatusDelivered();
+    expect(call.streamStatusCallbacks).toEqual([{ event: 'stream-error', status: 204 }]);
+    const record = await e2e.deps.calls.getCallRecord(call.callSid);
+    expect(record?.statusHistory).toEqual(
+      expect.arrayContaining([
+        expect.objectContaining({ status: 'stream-error', detail: expect.stringMatching(/^31920 /) }),
+      ]),
+    );
+  });
+});
+
 describe('the media websocket', () => {
   it('refuses an upgrade without a valid signature', async () => {
     const call = await e2e.startCall({ streamSignature: null });

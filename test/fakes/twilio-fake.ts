@@ -12,6 +12,8 @@
  * - Playback (A.4): outbound `media` plays at 8 bytes/ms; a `mark` comes back once the audio before
  *   it has played; `clear` drops unplayed audio and echoes pending marks at once. `heard()` is the
  *   text of the audio that has played. Audio still queued when the stream ends is never heard.
+ * - Stream status (A.6): with a `<Stream statusCallback>`, signed POSTs of `stream-started`,
+ *   `stream-stopped` and `stream-error` (./twilio/stream-status.ts); a non-2xx answer is a protocol error.
  * - REST (A.8/A.9): Calls create/update/fetch with basic auth and Twilio's error JSON.
  *
  * Point the real SDK at the REST fake (A.8 option 1; the api domain is created lazily and cached,
@@ -36,6 +38,7 @@ import { randomUUID } from 'node:crypto';
 import twilio from 'twilio';
 import { CallRuntime, Ticker } from './twilio/call';
 import { type CallRecord, RestFake } from './twilio/rest';
+import { StreamStatusReporter } from './twilio/stream-status';
 import { parseConnectStream } from './twilio/twiml';
 import type { FakeCall, SignedPostArgs, StartCallArgs, TwilioFake, TwilioFakeOptions } from './twilio/types';
 import { postForm, sid } from './twilio/util';
@@ -122,10 +125,12 @@ export async function startTwilioFake(options: TwilioFakeOptions = {}): Promise<
       realtime: args.realtime ?? true,
       ticker,
       onClosed: () => {
+        if (streamStarted) call.streamStatus?.report('stream-stopped');
         if (record.endStream === endStream) delete record.endStream;
         if (record.resource.status === 'in-progress') rest.setStatus(record, 'completed');
       },
     });
+    let streamStarted = false;
     const endStream = () => call.endStream();
     call.protocolErrors.push(...errors);
     calls.push(call);
@@ -138,6 +143,18 @@ export async function startTwilioFake(options: TwilioFakeOptions = {}): Promise<
     }
     rest.setStatus(record, 'in-progress');
     record.endStream = endStream;
+    if (stream.statusCallback) {
+      call.streamStatus = new StreamStatusReporter({
+        callbackUrl: stream.statusCallback,
+        serverBaseUrl: args.serverBaseUrl,
+        accountSid,
+        callSid,
+        streamSid: call.streamSid,
+        signedPost,
+        deliveries: call.streamStatusCallbacks,
+        protocolErrors: call.protocolErrors,
+      });
+    }
     const publicUrl = new URL(stream.url);
     const server = new URL(args.serverBaseUrl);
     const target = new URL(publicUrl.pathname + publicUrl.search, server);
@@ -150,6 +167,15 @@ export async function startTwilioFake(options: TwilioFakeOptions = {}): Promise<
       'user-agent': 'Twilio.TmeWs/1.0',
       ...(signature === null ? {} : { 'x-twilio-signature': signature }),
     });
+    if (call.upgradeRejected === undefined) {
+      streamStarted = true;
+      call.streamStatus?.report('stream-started');
+    } else {
+      call.streamStatus?.report(
+        'stream-error',
+        `31920 Stream - WebSocket - Handshake Error (HTTP ${call.upgradeRejected})`,
+      );
+    }
     return call;
   };
 
@@ -164,6 +190,7 @@ export async function startTwilioFake(options: TwilioFakeOptions = {}): Promise<
     startCall,
     async close() {
       await Promise.all(calls.map((call) => call.terminate()));
+      await Promise.all(calls.map((call) => call.streamStatusDelivered()));
       ticker.stop();
       await rest.close();
     },

@@ -15,7 +15,8 @@ import {
   toFrames,
 } from '../fake-audio';
 import { Playback } from './playback';
-import type { FakeCall, HttpResult, ParsedStream } from './types';
+import type { StreamStatusReporter } from './stream-status';
+import type { FakeCall, HttpResult, ParsedStream, StreamStatusDelivery } from './types';
 
 /** How often the shared timer wakes; every call's schedule is computed from elapsed time, so lateness never accumulates. */
 const TICK_MS = 5;
@@ -79,6 +80,9 @@ export class CallRuntime implements FakeCall {
   readonly marksEchoed: { name: string; at: number; cleared: boolean }[] = [];
   readonly clears: number[] = [];
   readonly protocolErrors: string[] = [];
+  readonly streamStatusCallbacks: StreamStatusDelivery[] = [];
+  /** Set by the fake when the TwiML asked for stream status callbacks. */
+  streamStatus: StreamStatusReporter | undefined;
   readonly closed: Promise<{ code: number; reason: string }>;
   upgradeRejected?: number;
 
@@ -159,6 +163,10 @@ export class CallRuntime implements FakeCall {
   /** Marks a call without a stream as over right away. */
   finishWithoutStream(reason: string): void {
     this.finish({ code: 1006, reason });
+  }
+
+  streamStatusDelivered(): Promise<void> {
+    return this.streamStatus?.settled() ?? Promise.resolve();
   }
 
   firstMediaAt(): number | undefined {

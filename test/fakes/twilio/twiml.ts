@@ -52,5 +52,6 @@ export function parseConnectStream(xml: string): ParsedStream | null {
     url: streamAttrs.url ?? '',
     parameters,
     ...(action !== undefined ? { connectAction: action } : {}),
+    ...(streamAttrs.statusCallback !== undefined ? { statusCallback: streamAttrs.statusCallback } : {}),
   };
 }

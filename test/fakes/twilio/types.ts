@@ -93,6 +93,14 @@ export interface ParsedStream {
   parameters: Record<string, string>;
   /** <Connect action>, when present. */
   connectAction?: string;
+  /** <Stream statusCallback>, when present (POSTed to; other methods are not modelled). */
+  statusCallback?: string;
+}
+
+/** One `<Stream statusCallback>` POST and our server's answer (status 0: it could not be delivered). */
+export interface StreamStatusDelivery {
+  event: 'stream-started' | 'stream-stopped' | 'stream-error';
+  status: number;
 }
 
 export interface FakeCall {
@@ -128,4 +136,8 @@ export interface FakeCall {
   sendRaw(data: string | Buffer): void;
   /** HTTP status when the ws handshake is refused, else undefined. */
   upgradeRejected?: number;
+  /** The `<Stream statusCallback>` POSTs answered so far (see ./stream-status.ts). */
+  streamStatusCallbacks: StreamStatusDelivery[];
+  /** Resolves once every stream status callback sent so far has been answered. */
+  streamStatusDelivered(): Promise<void>;
 }
