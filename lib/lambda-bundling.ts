@@ -40,9 +40,11 @@ export const LAMBDA_BUNDLING = {
   /**
    * Package → the module bundled in its place, relative to the repository root (where the bundler
    * runs). The SDK's default credential chain becomes the environment provider Lambda uses; see
-   * runtime/aws/lambda-credentials.ts for what that leaves out and what it saves.
+   * runtime/aws/lambda-credentials.ts for what that leaves out and what it saves. axios's
+   * multipart support, which Twilio's url-encoded requests never use, goes the same way.
    */
   aliases: {
     '@aws-sdk/credential-provider-node': './runtime/aws/lambda-credentials.ts',
+    'form-data': './runtime/aws/form-data-unavailable.cjs',
   } as Record<string, string>,
 } as const;

@@ -139,6 +139,13 @@ describe('synthesized tool Lambda bundles', () => {
     }
   });
 
+  it("leave out axios's multipart support, which the dialer's url-encoded Twilio requests never use", () => {
+    const code = readFileSync(dialerFunction.bundle, 'utf8');
+    expect(code).toContain('form-data is not bundled into the Lambda functions');
+    // A media type only mime-db (form-data → mime-types) knows.
+    expect(code).not.toContain('application/vnd.openxmlformats-officedocument');
+  });
+
   it("carry the environment's credentials provider instead of the SDK's whole default chain", () => {
     for (const fn of [...functions.values(), dialerFunction]) {
       const code = readFileSync(fn.bundle, 'utf8');
