@@ -41,10 +41,12 @@ export const LAMBDA_BUNDLING = {
    * Package → the module bundled in its place, relative to the repository root (where the bundler
    * runs). The SDK's default credential chain becomes the environment provider Lambda uses; see
    * runtime/aws/lambda-credentials.ts for what that leaves out and what it saves. axios's
-   * multipart support, which Twilio's url-encoded requests never use, goes the same way.
+   * multipart support, which Twilio's url-encoded requests never use, and the SDK's event-stream
+   * codec, which none of our AWS operations use, go the same way (each stand-in says why).
    */
   aliases: {
     '@aws-sdk/credential-provider-node': './runtime/aws/lambda-credentials.ts',
     'form-data': './runtime/aws/form-data-unavailable.cjs',
+    '@smithy/core/event-streams': './runtime/aws/event-streams-unavailable.ts',
   } as Record<string, string>,
 } as const;

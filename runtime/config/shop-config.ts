@@ -4,8 +4,9 @@
  *
  * Objects are strict so a misspelt key is reported instead of silently falling back to a default.
  */
-import * as z from 'zod';
+
 import { isValidE164 } from '../domain/phone';
+import * as z from '../zod';
 
 /** Bookings lock bays in slices of this many minutes, so service durations must be multiples of it. */
 export const BOOKING_SLICE_MINUTES = 15;
@@ -26,8 +27,10 @@ export type Weekday = (typeof WEEKDAYS)[number];
 
 const clockTime = z
   .string()
-  .regex(/^([01]\d|2[0-3]):[0-5]\d$/, 'must be a 24-hour time "HH:MM", e.g. "08:00"')
-  .describe('local wall-clock time HH:MM');
+  .check(
+    z.regex(/^([01]\d|2[0-3]):[0-5]\d$/, 'must be a 24-hour time "HH:MM", e.g. "08:00"'),
+    z.describe('local wall-clock time HH:MM'),
+  );
 
 /** Minutes since midnight of an "HH:MM" string that already passed `clockTime`. */
 export function minutesOfDay(time: string): number {
@@ -35,21 +38,21 @@ export function minutesOfDay(time: string): number {
   return (hours ?? 0) * 60 + (minutes ?? 0);
 }
 
-const isoDate = z
-  .string()
-  .regex(/^\d{4}-\d{2}-\d{2}$/, { message: 'must be a date "YYYY-MM-DD"', abort: true })
-  .refine((value) => {
+const isoDate = z.string().check(
+  z.regex(/^\d{4}-\d{2}-\d{2}$/, { message: 'must be a date "YYYY-MM-DD"', abort: true }),
+  z.refine((value) => {
     const date = new Date(`${value}T00:00:00Z`);
     return !Number.isNaN(date.getTime()) && date.toISOString().startsWith(value);
-  }, 'is not a real calendar date');
+  }, 'is not a real calendar date'),
+);
 
-const e164Phone = z
-  .string()
-  .regex(/^\+[1-9]\d{6,14}$/, {
+const e164Phone = z.string().check(
+  z.regex(/^\+[1-9]\d{6,14}$/, {
     message: 'must be an E.164 phone number such as "+12175550142"',
     abort: true,
-  })
-  .refine(isValidE164, 'is not a valid phone number for its country');
+  }),
+  z.refine(isValidE164, 'is not a valid phone number for its country'),
+);
 
 let canonicalTimeZones: ReadonlySet<string> | undefined;
 
@@ -70,191 +73,209 @@ function isIanaTimeZone(value: string): boolean {
   }
 }
 
-const timeZone = z.string().refine(isIanaTimeZone, 'must be an IANA time zone such as "America/Chicago"');
+const timeZone = z
+  .string()
+  .check(z.refine(isIanaTimeZone, 'must be an IANA time zone such as "America/Chicago"'));
 
 const interval = z.strictObject({ open: clockTime, close: clockTime });
 
-const dayHours = z.array(interval).superRefine((intervals, ctx) => {
-  intervals.forEach((slot, index) => {
-    if (minutesOfDay(slot.close) <= minutesOfDay(slot.open)) {
-      ctx.addIssue({ code: 'custom', path: [index, 'close'], message: `must be after open (${slot.open})` });
+const dayHours = z.array(interval).check(
+  z.superRefine((intervals, ctx) => {
+    intervals.forEach((slot, index) => {
+      if (minutesOfDay(slot.close) <= minutesOfDay(slot.open)) {
+        ctx.addIssue({
+          code: 'custom',
+          path: [index, 'close'],
+          message: `must be after open (${slot.open})`,
+        });
+      }
+    });
+    const sorted = intervals
+      .map((slot, index) => ({ ...slot, index }))
+      .sort((a, b) => minutesOfDay(a.open) - minutesOfDay(b.open));
+    for (let i = 1; i < sorted.length; i++) {
+      const previous = sorted[i - 1]!;
+      const current = sorted[i]!;
+      if (minutesOfDay(current.open) < minutesOfDay(previous.close)) {
+        ctx.addIssue({
+          code: 'custom',
+          path: [current.index, 'open'],
+          message: `overlaps the interval ${previous.open}–${previous.close}`,
+        });
+      }
     }
-  });
-  const sorted = intervals
-    .map((slot, index) => ({ ...slot, index }))
-    .sort((a, b) => minutesOfDay(a.open) - minutesOfDay(b.open));
-  for (let i = 1; i < sorted.length; i++) {
-    const previous = sorted[i - 1]!;
-    const current = sorted[i]!;
-    if (minutesOfDay(current.open) < minutesOfDay(previous.close)) {
-      ctx.addIssue({
-        code: 'custom',
-        path: [current.index, 'open'],
-        message: `overlaps the interval ${previous.open}–${previous.close}`,
-      });
-    }
-  }
-});
+  }),
+);
 
 const openingHours = z.strictObject(
-  Object.fromEntries(WEEKDAYS.map((day) => [day, dayHours.default([])])) as Record<
+  Object.fromEntries(WEEKDAYS.map((day) => [day, z._default(dayHours, [])])) as Record<
     Weekday,
-    z.ZodDefault<typeof dayHours>
+    z.ZodMiniDefault<typeof dayHours>
   >,
 );
 
 const service = z.strictObject({
-  id: z.string().regex(/^[a-z][a-z0-9_]{1,40}$/, 'must be snake_case, e.g. "oil_change"'),
-  name: z.string().min(2).max(60).describe('how the assistant says it'),
-  durationMinutes: z
-    .number()
-    .int('must be a whole number of minutes')
-    .positive('must be more than 0')
-    .max(600, 'must be at most 600 minutes (10 hours)')
-    .refine((minutes) => minutes % BOOKING_SLICE_MINUTES === 0, {
+  id: z.string().check(z.regex(/^[a-z][a-z0-9_]{1,40}$/, 'must be snake_case, e.g. "oil_change"')),
+  name: z.string().check(z.minLength(2), z.maxLength(60), z.describe('how the assistant says it')),
+  durationMinutes: z.number().check(
+    z.int('must be a whole number of minutes'),
+    z.positive('must be more than 0'),
+    z.lte(600, 'must be at most 600 minutes (10 hours)'),
+    z.refine((minutes) => minutes % BOOKING_SLICE_MINUTES === 0, {
       message: `must be a multiple of ${BOOKING_SLICE_MINUTES} minutes`,
     }),
+  ),
   bays: z
-    .array(z.number().int().positive())
-    .min(1)
-    .optional()
-    .describe('bay numbers (1-based) that can do this service; default all'),
+    .optional(z.array(z.number().check(z.int(), z.positive())).check(z.minLength(1)))
+    .check(z.describe('bay numbers (1-based) that can do this service; default all')),
 });
 
-const callingWindow = z.strictObject({ start: clockTime, end: clockTime }).superRefine((window, ctx) => {
-  if (minutesOfDay(window.start) < minutesOfDay(LEGAL_CALLING_WINDOW.start)) {
-    ctx.addIssue({
-      code: 'custom',
-      path: ['start'],
-      message: `must not be before ${LEGAL_CALLING_WINDOW.start}`,
-    });
-  }
-  if (minutesOfDay(window.end) > minutesOfDay(LEGAL_CALLING_WINDOW.end)) {
-    ctx.addIssue({ code: 'custom', path: ['end'], message: `must not be after ${LEGAL_CALLING_WINDOW.end}` });
-  }
-  if (minutesOfDay(window.end) <= minutesOfDay(window.start)) {
-    ctx.addIssue({ code: 'custom', path: ['end'], message: `must be after start (${window.start})` });
-  }
-});
+const callingWindow = z.strictObject({ start: clockTime, end: clockTime }).check(
+  z.superRefine((window, ctx) => {
+    if (minutesOfDay(window.start) < minutesOfDay(LEGAL_CALLING_WINDOW.start)) {
+      ctx.addIssue({
+        code: 'custom',
+        path: ['start'],
+        message: `must not be before ${LEGAL_CALLING_WINDOW.start}`,
+      });
+    }
+    if (minutesOfDay(window.end) > minutesOfDay(LEGAL_CALLING_WINDOW.end)) {
+      ctx.addIssue({
+        code: 'custom',
+        path: ['end'],
+        message: `must not be after ${LEGAL_CALLING_WINDOW.end}`,
+      });
+    }
+    if (minutesOfDay(window.end) <= minutesOfDay(window.start)) {
+      ctx.addIssue({ code: 'custom', path: ['end'], message: `must be after start (${window.start})` });
+    }
+  }),
+);
+
+/** An optional string that, when present, must match `pattern`. */
+const optionalMatching = (pattern: RegExp, message: string) =>
+  z.optional(z.string().check(z.regex(pattern, message)));
+
+/** An integer within [min, max] that defaults to `fallback`. */
+const intWithDefault = (min: number, max: number, fallback: number) =>
+  z._default(z.number().check(z.int(), z.gte(min), z.lte(max)), fallback);
 
 const customDomain = z
   .strictObject({
     domainName: z
       .string()
-      .regex(/^(?=.{4,253}$)([a-z0-9-]{1,63}\.)+[a-z]{2,63}$/, 'must be a lower-case host name'),
-    hostedZoneId: z
-      .string()
-      .regex(/^Z[A-Z0-9]{4,32}$/, 'must be a Route 53 hosted zone id')
-      .optional(),
-    hostedZoneName: z.string().optional(),
-    certificateArn: z
-      .string()
-      .regex(/^arn:aws[a-z-]*:acm:[a-z0-9-]+:\d{12}:certificate\/[\w-]+$/, 'must be an ACM certificate ARN')
-      .optional(),
+      .check(z.regex(/^(?=.{4,253}$)([a-z0-9-]{1,63}\.)+[a-z]{2,63}$/, 'must be a lower-case host name')),
+    hostedZoneId: optionalMatching(/^Z[A-Z0-9]{4,32}$/, 'must be a Route 53 hosted zone id'),
+    hostedZoneName: z.optional(z.string()),
+    certificateArn: optionalMatching(
+      /^arn:aws[a-z-]*:acm:[a-z0-9-]+:\d{12}:certificate\/[\w-]+$/,
+      'must be an ACM certificate ARN',
+    ),
   })
-  .superRefine((domain, ctx) => {
-    if (!domain.certificateArn && !(domain.hostedZoneId && domain.hostedZoneName)) {
-      ctx.addIssue({
-        code: 'custom',
-        path: ['certificateArn'],
-        message: 'give either certificateArn, or hostedZoneId and hostedZoneName to issue one',
-      });
-    }
-  });
+  .check(
+    z.superRefine((domain, ctx) => {
+      if (!domain.certificateArn && !(domain.hostedZoneId && domain.hostedZoneName)) {
+        ctx.addIssue({
+          code: 'custom',
+          path: ['certificateArn'],
+          message: 'give either certificateArn, or hostedZoneId and hostedZoneName to issue one',
+        });
+      }
+    }),
+  );
 
 export const shopConfigSchema = z
   .strictObject({
     shopId: z
       .string()
-      .regex(/^[a-z0-9][a-z0-9-]{0,29}$/, 'must be 1–30 lower-case letters, digits or dashes'),
-    displayName: z.string().min(2).max(80),
-    address: z.string().max(200).optional().describe('spoken to callers who ask where the shop is'),
+      .check(z.regex(/^[a-z0-9][a-z0-9-]{0,29}$/, 'must be 1–30 lower-case letters, digits or dashes')),
+    displayName: z.string().check(z.minLength(2), z.maxLength(80)),
+    address: z
+      .optional(z.string().check(z.maxLength(200)))
+      .check(z.describe('spoken to callers who ask where the shop is')),
     timeZone,
     openingHours,
-    closedDates: z.array(isoDate).default([]),
-    bays: z.number().int().min(1).max(50),
-    services: z.array(service).min(1),
-    phoneNumber: e164Phone.describe("the shop's Twilio number"),
-    transferNumber: e164Phone.describe('where callers are transferred to reach a person'),
+    closedDates: z._default(z.array(isoDate), []),
+    bays: z.number().check(z.int(), z.gte(1), z.lte(50)),
+    services: z.array(service).check(z.minLength(1)),
+    phoneNumber: e164Phone.check(z.describe("the shop's Twilio number")),
+    transferNumber: e164Phone.check(z.describe('where callers are transferred to reach a person')),
     assistant: z.strictObject({
-      personaName: z.string().min(1).max(40),
+      personaName: z.string().check(z.minLength(1), z.maxLength(40)),
       voice: z
         .string()
-        .regex(/^aura-[a-z0-9-]+$/, 'must be a Deepgram Aura voice such as "aura-2-thalia-en"'),
+        .check(z.regex(/^aura-[a-z0-9-]+$/, 'must be a Deepgram Aura voice such as "aura-2-thalia-en"')),
     }),
-    reminders: z
-      .strictObject({
-        enabled: z.boolean().default(true),
-        leadTimeHours: z.number().int().min(1).max(168).default(24),
-        callingWindow: callingWindow.default({ start: '09:00', end: '19:00' }),
-      })
-      .default({ enabled: true, leadTimeHours: 24, callingWindow: { start: '09:00', end: '19:00' } }),
-    calls: z
-      .strictObject({
-        maxCallMinutes: z.number().int().min(1).max(60).default(15),
-        maxConcurrentCallsPerTask: z.number().int().min(1).max(500).default(25),
-      })
-      .default({ maxCallMinutes: 15, maxConcurrentCallsPerTask: 25 }),
-    scaling: z
-      .strictObject({
-        minTasks: z.number().int().min(1).max(10).default(1),
-        maxTasks: z.number().int().min(1).max(50).default(4),
-      })
-      .default({ minTasks: 1, maxTasks: 4 }),
-    customDomain: customDomain.optional(),
-    vpcId: z
-      .string()
-      .regex(/^vpc-[0-9a-f]{8,17}$/, 'must be a VPC id such as "vpc-0123456789abcdef0"')
-      .optional(),
+    reminders: z._default(
+      z.strictObject({
+        enabled: z._default(z.boolean(), true),
+        leadTimeHours: intWithDefault(1, 168, 24),
+        callingWindow: z._default(callingWindow, { start: '09:00', end: '19:00' }),
+      }),
+      { enabled: true, leadTimeHours: 24, callingWindow: { start: '09:00', end: '19:00' } },
+    ),
+    calls: z._default(
+      z.strictObject({
+        maxCallMinutes: intWithDefault(1, 60, 15),
+        maxConcurrentCallsPerTask: intWithDefault(1, 500, 25),
+      }),
+      { maxCallMinutes: 15, maxConcurrentCallsPerTask: 25 },
+    ),
+    scaling: z._default(
+      z.strictObject({ minTasks: intWithDefault(1, 10, 1), maxTasks: intWithDefault(1, 50, 4) }),
+      { minTasks: 1, maxTasks: 4 },
+    ),
+    customDomain: z.optional(customDomain),
+    vpcId: optionalMatching(/^vpc-[0-9a-f]{8,17}$/, 'must be a VPC id such as "vpc-0123456789abcdef0"'),
     alarmEmail: z.email('must be an e-mail address'),
-    aws: z
-      .strictObject({
-        account: z
-          .string()
-          .regex(/^\d{12}$/, 'must be a 12-digit AWS account id')
-          .optional(),
-        region: z
-          .string()
-          .regex(/^[a-z]{2}(-[a-z]+)+-\d$/, 'must be an AWS region such as "us-east-2"')
-          .optional(),
-      })
-      .optional(),
+    aws: z.optional(
+      z.strictObject({
+        account: optionalMatching(/^\d{12}$/, 'must be a 12-digit AWS account id'),
+        region: optionalMatching(/^[a-z]{2}(-[a-z]+)+-\d$/, 'must be an AWS region such as "us-east-2"'),
+      }),
+    ),
   })
-  .superRefine((shop, ctx) => {
-    const serviceIds = new Set<string>();
-    shop.services.forEach((svc, index) => {
-      if (serviceIds.has(svc.id)) {
-        ctx.addIssue({ code: 'custom', path: ['services', index, 'id'], message: `duplicates "${svc.id}"` });
-      }
-      serviceIds.add(svc.id);
-      svc.bays?.forEach((bay, bayIndex) => {
-        if (bay > shop.bays) {
+  .check(
+    z.superRefine((shop, ctx) => {
+      const serviceIds = new Set<string>();
+      shop.services.forEach((svc, index) => {
+        if (serviceIds.has(svc.id)) {
           ctx.addIssue({
             code: 'custom',
-            path: ['services', index, 'bays', bayIndex],
-            message: `bay ${bay} does not exist (the shop has ${shop.bays})`,
+            path: ['services', index, 'id'],
+            message: `duplicates "${svc.id}"`,
           });
         }
+        serviceIds.add(svc.id);
+        svc.bays?.forEach((bay, bayIndex) => {
+          if (bay > shop.bays) {
+            ctx.addIssue({
+              code: 'custom',
+              path: ['services', index, 'bays', bayIndex],
+              message: `bay ${bay} does not exist (the shop has ${shop.bays})`,
+            });
+          }
+        });
       });
-    });
-    if (WEEKDAYS.every((day) => shop.openingHours[day].length === 0)) {
-      ctx.addIssue({
-        code: 'custom',
-        path: ['openingHours'],
-        message: 'the shop must be open on at least one day',
-      });
-    }
-    if (shop.scaling.maxTasks < shop.scaling.minTasks) {
-      ctx.addIssue({ code: 'custom', path: ['scaling', 'maxTasks'], message: 'must be at least minTasks' });
-    }
-    if (shop.vpcId && !(shop.aws?.account && shop.aws.region)) {
-      ctx.addIssue({
-        code: 'custom',
-        path: ['aws'],
-        message: 'account and region are required when vpcId is set (the VPC is looked up at synth)',
-      });
-    }
-  });
+      if (WEEKDAYS.every((day) => shop.openingHours[day].length === 0)) {
+        ctx.addIssue({
+          code: 'custom',
+          path: ['openingHours'],
+          message: 'the shop must be open on at least one day',
+        });
+      }
+      if (shop.scaling.maxTasks < shop.scaling.minTasks) {
+        ctx.addIssue({ code: 'custom', path: ['scaling', 'maxTasks'], message: 'must be at least minTasks' });
+      }
+      if (shop.vpcId && !(shop.aws?.account && shop.aws.region)) {
+        ctx.addIssue({
+          code: 'custom',
+          path: ['aws'],
+          message: 'account and region are required when vpcId is set (the VPC is looked up at synth)',
+        });
+      }
+    }),
+  );
 
 export type ShopConfig = z.output<typeof shopConfigSchema>;
 export type ShopConfigInput = z.input<typeof shopConfigSchema>;
@@ -277,7 +298,7 @@ export class ShopConfigError extends Error {
 }
 
 /** One line per problem: "openingHours.monday[1].open: overlaps the interval 08:00–12:00". */
-export function describeIssues(error: z.ZodError): string[] {
+export function describeIssues(error: z.core.$ZodError): string[] {
   return error.issues.flatMap((issue) => {
     if (issue.code === 'unrecognized_keys') {
       return issue.keys.map((key) => `${formatPath([...issue.path, key])}: is not a known field`);

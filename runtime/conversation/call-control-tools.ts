@@ -3,10 +3,12 @@
  * voice server (they need the live call), and like the data tools each is one zod schema that
  * yields both the JSON Schema the model sees and the validation of what it sends back.
  */
-import * as z from 'zod';
 import type { ChatToolSpec } from '../providers/interfaces';
+import * as z from '../zod';
 
-const reason = z.string().trim().min(1).max(200).describe('Why, in a few words (for the call record)');
+const reason = z
+  .string()
+  .check(z.trim(), z.minLength(1), z.maxLength(200), z.describe('Why, in a few words (for the call record)'));
 
 const CALL_CONTROL_SCHEMAS = {
   end_call: {

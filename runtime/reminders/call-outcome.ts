@@ -10,16 +10,18 @@
  */
 import type { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import { Temporal } from 'temporal-polyfill';
-import * as z from 'zod';
 import { AppointmentsRepository } from '../data/appointments-repo';
 import type { ReminderStatus } from '../data/records';
 import { ReminderStateRepository } from '../data/reminder-state-repo';
 import type { TableNames } from '../data/table-definitions';
 import type { Logger } from '../observability/logger';
+import * as z from '../zod';
 
 export const reminderCallOutcomeSchema = z.strictObject({
-  appointmentId: z.string().regex(/^apt_[0-9A-Z]{10}$/, 'must be an appointment id such as "apt_7K3M9Q2XAB"'),
-  callSid: z.string().regex(/^CA[0-9a-f]{32}$/i, 'must be a Twilio Call SID ("CA" + 32 hex digits)'),
+  appointmentId: z
+    .string()
+    .check(z.regex(/^apt_[0-9A-Z]{10}$/, 'must be an appointment id such as "apt_7K3M9Q2XAB"')),
+  callSid: z.string().check(z.regex(/^CA[0-9a-f]{32}$/i, 'must be a Twilio Call SID ("CA" + 32 hex digits)')),
   /** Twilio's CallStatus. */
   callStatus: z.enum([
     'queued',
@@ -34,8 +36,8 @@ export const reminderCallOutcomeSchema = z.strictObject({
     'canceled',
   ]),
   /** Twilio's AnsweredBy (AMD), when present. */
-  answeredBy: z
-    .enum([
+  answeredBy: z.optional(
+    z.enum([
       'human',
       'machine_start',
       'machine_end_beep',
@@ -43,8 +45,8 @@ export const reminderCallOutcomeSchema = z.strictObject({
       'machine_end_other',
       'fax',
       'unknown',
-    ])
-    .optional(),
+    ]),
+  ),
 });
 export type ReminderCallOutcomeInput = z.input<typeof reminderCallOutcomeSchema>;
 

@@ -5,7 +5,6 @@
  * invocation fail so it is retried, after the claim was released.
  */
 import { Temporal } from 'temporal-polyfill';
-import * as z from 'zod';
 import { parseShopConfigJson } from '../config/shop-config';
 import { AppointmentsRepository } from '../data/appointments-repo';
 import { CustomersRepository } from '../data/customers-repo';
@@ -15,6 +14,7 @@ import { TABLES, type TableNames } from '../data/table-definitions';
 import { createLogger } from '../observability/logger';
 import { EmfMetricSink } from '../observability/metrics';
 import { SHOP_CONFIG_ENV } from '../tools/catalog';
+import * as z from '../zod';
 import { type DialerDependencies, type DialOutcome, dialReminder } from './dialer';
 import { TwilioOutboundCaller } from './outbound-caller';
 import {
@@ -27,18 +27,23 @@ import {
 import { twilioCredentialsProvider } from './twilio-credentials';
 
 const environmentSchema = z.object({
-  [SHOP_CONFIG_ENV]: z.string().min(2),
-  [TABLES.appointments.envVar]: z.string().min(3),
-  [TABLES.customers.envVar]: z.string().min(3),
+  [SHOP_CONFIG_ENV]: z.string().check(z.minLength(2)),
+  [TABLES.appointments.envVar]: z.string().check(z.minLength(3)),
+  [TABLES.customers.envVar]: z.string().check(z.minLength(3)),
   PUBLIC_BASE_URL: z
     .url()
-    .regex(/^https?:\/\/[^/?#]+\/?$/, 'must be an origin like https://voice.example.com (no path or query)'),
-  TWILIO_API_BASE_URL: z.url().optional(),
+    .check(
+      z.regex(
+        /^https?:\/\/[^/?#]+\/?$/,
+        'must be an origin like https://voice.example.com (no path or query)',
+      ),
+    ),
+  TWILIO_API_BASE_URL: z.optional(z.url()),
   // The retry target is this function itself, taken from the invocation context (the stack cannot
   // hand a function its own ARN without a circular reference).
-  REMINDER_SCHEDULE_GROUP: reminderSchedulerEnvironmentSchema.shape.REMINDER_SCHEDULE_GROUP.optional(),
-  REMINDER_ROLE_ARN: reminderSchedulerEnvironmentSchema.shape.REMINDER_ROLE_ARN.optional(),
-  REMINDER_DLQ_ARN: reminderSchedulerEnvironmentSchema.shape.REMINDER_DLQ_ARN.optional(),
+  REMINDER_SCHEDULE_GROUP: z.optional(reminderSchedulerEnvironmentSchema.shape.REMINDER_SCHEDULE_GROUP),
+  REMINDER_ROLE_ARN: z.optional(reminderSchedulerEnvironmentSchema.shape.REMINDER_ROLE_ARN),
+  REMINDER_DLQ_ARN: z.optional(reminderSchedulerEnvironmentSchema.shape.REMINDER_DLQ_ARN),
 });
 
 function loadEnvironment(env: NodeJS.ProcessEnv) {

@@ -13,15 +13,17 @@ import {
   type SchedulerClientConfig,
   UpdateScheduleCommand,
 } from '@aws-sdk/client-scheduler';
-import * as z from 'zod';
 import type { Logger } from '../observability/logger';
+import * as z from '../zod';
 
 /** What the dialer receives when a schedule fires (the schedule's Target.Input). */
 export const reminderEventSchema = z.strictObject({
-  appointmentId: z.string().regex(/^apt_[0-9A-Z]{10}$/, 'must be an appointment id such as "apt_7K3M9Q2XAB"'),
-  version: z.number().int('must be a whole number').min(1, 'must be at least 1'),
+  appointmentId: z
+    .string()
+    .check(z.regex(/^apt_[0-9A-Z]{10}$/, 'must be an appointment id such as "apt_7K3M9Q2XAB"')),
+  version: z.number().check(z.int('must be a whole number'), z.gte(1, 'must be at least 1')),
   /** 1 = the reminder, 2 = its single retry after no answer. */
-  attempt: z.union([z.literal(1), z.literal(2)]).default(1),
+  attempt: z._default(z.union([z.literal(1), z.literal(2)]), 1),
 });
 export type ReminderEvent = z.output<typeof reminderEventSchema>;
 
@@ -57,16 +59,18 @@ export function reminderScheduleName(appointmentId: string, attempt: 1 | 2 = 1):
 export const reminderSchedulerEnvironmentSchema = z.object({
   REMINDER_SCHEDULE_GROUP: z
     .string()
-    .regex(NAME_PATTERN, 'must be a schedule group name of 1–64 letters, digits, "-", "_" or "."'),
+    .check(z.regex(NAME_PATTERN, 'must be a schedule group name of 1–64 letters, digits, "-", "_" or "."')),
   REMINDER_TARGET_ARN: z
     .string()
-    .regex(/^arn:aws[a-z-]*:lambda:[a-z0-9-]+:\d{12}:function:[\w-]+$/, 'must be a Lambda function ARN'),
+    .check(
+      z.regex(/^arn:aws[a-z-]*:lambda:[a-z0-9-]+:\d{12}:function:[\w-]+$/, 'must be a Lambda function ARN'),
+    ),
   REMINDER_ROLE_ARN: z
     .string()
-    .regex(/^arn:aws(-[a-z]+)?:iam::\d{12}:role\/[\w+=,.@/-]+$/, 'must be an IAM role ARN'),
+    .check(z.regex(/^arn:aws(-[a-z]+)?:iam::\d{12}:role\/[\w+=,.@/-]+$/, 'must be an IAM role ARN')),
   REMINDER_DLQ_ARN: z
     .string()
-    .regex(/^arn:aws[a-z-]*:sqs:[a-z0-9-]+:\d{12}:[\w-]+$/, 'must be an SQS queue ARN'),
+    .check(z.regex(/^arn:aws[a-z-]*:sqs:[a-z0-9-]+:\d{12}:[\w-]+$/, 'must be an SQS queue ARN')),
 });
 export type ReminderSchedulerEnvironment = z.infer<typeof reminderSchedulerEnvironmentSchema>;
 const REMINDER_ENV_NAMES = Object.keys(

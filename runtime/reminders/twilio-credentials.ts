@@ -4,7 +4,7 @@
  * Lambda reuses it; a failed read is not cached, so the next invocation tries again).
  */
 import { GetSecretValueCommand, SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
-import * as z from 'zod';
+import * as z from '../zod';
 
 export interface TwilioCredentials {
   accountSid: string;
@@ -14,20 +14,20 @@ export interface TwilioCredentials {
 const PLACEHOLDER = 'REPLACE_ME';
 
 const credentialsSchema = z.strictObject({
-  accountSid: z
-    .string()
-    .refine(
+  accountSid: z.string().check(
+    z.refine(
       (v) => v !== PLACEHOLDER,
       'still holds the placeholder; put the real Twilio Account SID in the secret',
-    )
-    .regex(/^AC[0-9a-fA-F]{32}$/, 'must be a Twilio Account SID ("AC" + 32 hex digits)'),
-  authToken: z
-    .string()
-    .refine(
+    ),
+    z.regex(/^AC[0-9a-fA-F]{32}$/, 'must be a Twilio Account SID ("AC" + 32 hex digits)'),
+  ),
+  authToken: z.string().check(
+    z.refine(
       (v) => v !== PLACEHOLDER,
       'still holds the placeholder; put the real Twilio auth token in the secret',
-    )
-    .min(16, 'is too short for a Twilio auth token'),
+    ),
+    z.minLength(16, 'is too short for a Twilio auth token'),
+  ),
 });
 
 function validate(value: unknown, source: string): TwilioCredentials {

@@ -3,85 +3,87 @@
  * malformed variable fails with one line per variable instead of a crash later mid-call.
  */
 import { readFileSync } from 'node:fs';
-import * as z from 'zod';
 import { parseShopConfigJson, type ShopConfig } from '../config/shop-config';
 import type { TurnTakingSettings } from '../conversation/call-setup';
 import { TABLE_KEYS, TABLES, type TableNames } from '../data/table-definitions';
 import { TOOL_NAMES, type ToolName } from '../tools/catalog';
+import * as z from '../zod';
 
 /** The value the stack puts in the secret until an operator fills it in. */
 export const SECRET_PLACEHOLDER = 'REPLACE_ME';
 
 const tableEnv = Object.fromEntries(
-  TABLE_KEYS.map((key) => [TABLES[key].envVar, z.string().min(3).max(255)]),
+  TABLE_KEYS.map((key) => [TABLES[key].envVar, z.string().check(z.minLength(3), z.maxLength(255))]),
 );
+
+/** A whole number from the environment (a string), within [min, max]. */
+const intEnv = (min: number, max: number) => z.coerce.number().check(z.int(), z.gte(min), z.lte(max));
 
 const environmentSchema = z
   .object({
-    PORT: z.coerce.number().int().min(1).max(65535).default(8080),
-    HOST: z.string().default('0.0.0.0'),
+    PORT: z._default(intEnv(1, 65535), 8080),
+    HOST: z._default(z.string(), '0.0.0.0'),
     PUBLIC_BASE_URL: z
       .url()
-      .regex(
-        /^https?:\/\/[^/?#]+\/?$/,
-        'must be an origin like https://voice.example.com (no path or query)',
+      .check(
+        z.regex(
+          /^https?:\/\/[^/?#]+\/?$/,
+          'must be an origin like https://voice.example.com (no path or query)',
+        ),
       ),
-    SHOP_ID: z.string().optional(),
-    SHOP_CONFIG: z.string().optional(),
-    OPENAI_API_KEY: z.string().min(1),
-    OPENAI_BASE_URL: z.url().optional(),
-    OPENAI_MODEL: z.string().min(1).default('gpt-4o'),
-    DEEPGRAM_API_KEY: z.string().min(1),
-    DEEPGRAM_BASE_URL: z.url().optional(),
-    DEEPGRAM_STT_MODEL: z.string().min(1).default('nova-3'),
-    DEEPGRAM_TTS_VOICE: z.string().optional(),
-    TWILIO_ACCOUNT_SID: z.string().min(1),
-    TWILIO_AUTH_TOKEN: z.string().min(1),
-    TWILIO_API_BASE_URL: z.url().optional(),
-    TOOLS_INVOKER: z.enum(['lambda', 'local']).default('lambda'),
-    TOOL_FUNCTIONS: z.string().optional(),
-    VPIC_BASE_URL: z.url().optional(),
-    STT_ENDPOINTING_MS: z.coerce.number().int().min(10).max(5000).default(300),
-    STT_UTTERANCE_END_MS: z.coerce.number().int().min(1000).max(5000).default(1000),
-    MAX_CALLS_PER_CALLER: z.coerce.number().int().min(1).max(50).default(2),
-    MAX_TOKENS_PER_CALL: z.coerce.number().int().min(10_000).max(5_000_000).default(300_000),
-    MAX_TOOL_CALLS_PER_CALL: z.coerce.number().int().min(1).max(1000).default(60),
-    MAX_TOOL_ROUNDS: z.coerce.number().int().min(1).max(10).default(4),
-    HISTORY_MAX_TOKENS: z.coerce.number().int().min(1000).max(100_000).default(16_000),
-    BARGE_IN_MIN_SPEECH_MS: z.coerce.number().int().min(0).max(3000).default(300),
-    BARGE_IN_MIN_WORDS: z.coerce.number().int().min(1).max(10).default(2),
-    BARGE_IN_RESUME_MS: z.coerce.number().int().min(200).max(10_000).default(2000),
-    FILLER_AFTER_MS: z.coerce.number().int().min(0).max(10_000).default(700),
-    LLM_FIRST_TOKEN_BUDGET_MS: z.coerce.number().int().min(500).max(30_000).default(6000),
-    SILENCE_PROMPT_MS: z.coerce.number().int().min(1000).max(120_000).default(8000),
+    SHOP_ID: z.optional(z.string()),
+    SHOP_CONFIG: z.optional(z.string()),
+    OPENAI_API_KEY: z.string().check(z.minLength(1)),
+    OPENAI_BASE_URL: z.optional(z.url()),
+    OPENAI_MODEL: z._default(z.string().check(z.minLength(1)), 'gpt-4o'),
+    DEEPGRAM_API_KEY: z.string().check(z.minLength(1)),
+    DEEPGRAM_BASE_URL: z.optional(z.url()),
+    DEEPGRAM_STT_MODEL: z._default(z.string().check(z.minLength(1)), 'nova-3'),
+    DEEPGRAM_TTS_VOICE: z.optional(z.string()),
+    TWILIO_ACCOUNT_SID: z.string().check(z.minLength(1)),
+    TWILIO_AUTH_TOKEN: z.string().check(z.minLength(1)),
+    TWILIO_API_BASE_URL: z.optional(z.url()),
+    TOOLS_INVOKER: z._default(z.enum(['lambda', 'local']), 'lambda'),
+    TOOL_FUNCTIONS: z.optional(z.string()),
+    VPIC_BASE_URL: z.optional(z.url()),
+    STT_ENDPOINTING_MS: z._default(intEnv(10, 5000), 300),
+    STT_UTTERANCE_END_MS: z._default(intEnv(1000, 5000), 1000),
+    MAX_CALLS_PER_CALLER: z._default(intEnv(1, 50), 2),
+    MAX_TOKENS_PER_CALL: z._default(intEnv(10_000, 5_000_000), 300_000),
+    MAX_TOOL_CALLS_PER_CALL: z._default(intEnv(1, 1000), 60),
+    MAX_TOOL_ROUNDS: z._default(intEnv(1, 10), 4),
+    HISTORY_MAX_TOKENS: z._default(intEnv(1000, 100_000), 16_000),
+    BARGE_IN_MIN_SPEECH_MS: z._default(intEnv(0, 3000), 300),
+    BARGE_IN_MIN_WORDS: z._default(intEnv(1, 10), 2),
+    BARGE_IN_RESUME_MS: z._default(intEnv(200, 10_000), 2000),
+    FILLER_AFTER_MS: z._default(intEnv(0, 10_000), 700),
+    LLM_FIRST_TOKEN_BUDGET_MS: z._default(intEnv(500, 30_000), 6000),
+    SILENCE_PROMPT_MS: z._default(intEnv(1000, 120_000), 8000),
     /** Overrides the shop's calls.maxCallMinutes (for tests and trials). */
-    MAX_CALL_MS: z.coerce
-      .number()
-      .int()
-      .min(1000)
-      .max(4 * 3600_000)
-      .optional(),
+    MAX_CALL_MS: z.optional(intEnv(1000, 4 * 3600_000)),
     /** Set by the ECS agent on Fargate; used for task scale-in protection. */
-    ECS_AGENT_URI: z.url().optional(),
-    LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
+    ECS_AGENT_URI: z.optional(z.url()),
+    LOG_LEVEL: z._default(z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']), 'info'),
     ...tableEnv,
   })
-  .superRefine((env, ctx) => {
-    if (!env.SHOP_ID && !env.SHOP_CONFIG) {
-      ctx.addIssue({
-        code: 'custom',
-        path: ['SHOP_CONFIG'],
-        message: 'set SHOP_CONFIG (JSON or a file path) or SHOP_ID',
-      });
-    }
-    if (env.TOOLS_INVOKER === 'lambda' && !env.TOOL_FUNCTIONS) {
-      ctx.addIssue({
-        code: 'custom',
-        path: ['TOOL_FUNCTIONS'],
-        message: 'is required when TOOLS_INVOKER=lambda',
-      });
-    }
-  });
+  .check(
+    z.superRefine((env, ctx) => {
+      if (!env.SHOP_ID && !env.SHOP_CONFIG) {
+        ctx.addIssue({
+          code: 'custom',
+          path: ['SHOP_CONFIG'],
+          message: 'set SHOP_CONFIG (JSON or a file path) or SHOP_ID',
+        });
+      }
+      if (env.TOOLS_INVOKER === 'lambda' && !env.TOOL_FUNCTIONS) {
+        ctx.addIssue({
+          code: 'custom',
+          path: ['TOOL_FUNCTIONS'],
+          message: 'is required when TOOLS_INVOKER=lambda',
+        });
+      }
+    }),
+  );
 
 export interface ServerConfig {
   port: number;
@@ -138,7 +140,7 @@ function loadShop(env: { SHOP_ID?: string; SHOP_CONFIG?: string }): ShopConfig {
 }
 
 function parseToolFunctions(text: string): Record<ToolName, string> {
-  const schema = z.record(z.string(), z.string().min(1));
+  const schema = z.record(z.string(), z.string().check(z.minLength(1)));
   let json: unknown;
   try {
     json = JSON.parse(text);

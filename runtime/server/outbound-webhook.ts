@@ -4,23 +4,23 @@
  * request: a person gets the assistant, a machine gets a short voicemail after the beep.
  */
 import type { FastifyInstance } from 'fastify';
-import * as z from 'zod';
 import { findReminderContext, voicemailMessage } from '../conversation/caller-context';
 import { normalizePhone } from '../domain/phone';
 import { mediaStreamUrl } from '../telephony/twilio-signature';
 import { connectStreamTwiml, hangUpTwiml, voicemailTwiml } from '../telephony/twiml';
+import * as z from '../zod';
 import type { CallRegistry } from './call-registry';
 import type { ServerConfig } from './config';
 import type { ServerDependencies } from './dependencies';
 import type { SignedPreHandler } from './twilio-webhooks';
 
 const outboundSchema = z.object({
-  CallSid: z.string().regex(/^CA[0-9a-f]{32}$/i),
-  AccountSid: z.string().regex(/^AC[0-9a-f]{32}$/i),
-  To: z.string().max(64),
-  AnsweredBy: z.string().max(32).optional(),
+  CallSid: z.string().check(z.regex(/^CA[0-9a-f]{32}$/i)),
+  AccountSid: z.string().check(z.regex(/^AC[0-9a-f]{32}$/i)),
+  To: z.string().check(z.maxLength(64)),
+  AnsweredBy: z.optional(z.string().check(z.maxLength(32))),
 });
-const outboundQuery = z.object({ appointmentId: z.string().regex(/^apt_[0-9A-Z]{10}$/) });
+const outboundQuery = z.object({ appointmentId: z.string().check(z.regex(/^apt_[0-9A-Z]{10}$/)) });
 
 export function registerOutboundWebhook(
   app: FastifyInstance,

@@ -4,7 +4,6 @@
  * 403 and no side effect. Status callbacks take effect once however often they are delivered (SEC-06).
  */
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
-import * as z from 'zod';
 import { normalizePhone } from '../domain/phone';
 import { reminderCallOutcomeSchema } from '../reminders/call-outcome';
 import { isValidWebhook, mediaStreamUrl, publicUrl } from '../telephony/twilio-signature';
@@ -15,35 +14,33 @@ import {
   transferOutcomeTwiml,
   transferTwiml,
 } from '../telephony/twiml';
+import * as z from '../zod';
 import type { CallRegistry } from './call-registry';
 import type { ServerConfig } from './config';
 import type { ServerDependencies } from './dependencies';
 import { registerOutboundWebhook } from './outbound-webhook';
 
-const callSid = z.string().regex(/^CA[0-9a-f]{32}$/i);
-const accountSid = z.string().regex(/^AC[0-9a-f]{32}$/i);
+const callSid = z.string().check(z.regex(/^CA[0-9a-f]{32}$/i));
+const accountSid = z.string().check(z.regex(/^AC[0-9a-f]{32}$/i));
 
 const voiceWebhookSchema = z.object({
   CallSid: callSid,
   AccountSid: accountSid,
-  From: z.string().max(64).optional(),
-  To: z.string().max(64).optional(),
-  Direction: z.string().max(32).optional(),
+  From: z.optional(z.string().check(z.maxLength(64))),
+  To: z.optional(z.string().check(z.maxLength(64))),
+  Direction: z.optional(z.string().check(z.maxLength(32))),
 });
 
 const statusWebhookSchema = z.object({
   CallSid: callSid,
-  CallStatus: z.string().max(32),
-  CallDuration: z.coerce.number().int().min(0).optional(),
-  SequenceNumber: z.string().max(10).optional(),
-  AnsweredBy: z.string().max(32).optional(),
+  CallStatus: z.string().check(z.maxLength(32)),
+  CallDuration: z.optional(z.coerce.number().check(z.int(), z.gte(0))),
+  SequenceNumber: z.optional(z.string().check(z.maxLength(10))),
+  AnsweredBy: z.optional(z.string().check(z.maxLength(32))),
 });
 
 const appointmentQuery = z.object({
-  appointmentId: z
-    .string()
-    .regex(/^apt_[0-9A-Z]{10}$/)
-    .optional(),
+  appointmentId: z.optional(z.string().check(z.regex(/^apt_[0-9A-Z]{10}$/))),
 });
 
 const streamEndedSchema = z.object({ CallSid: callSid, AccountSid: accountSid });
@@ -51,14 +48,14 @@ const streamEndedSchema = z.object({ CallSid: callSid, AccountSid: accountSid })
 const streamStatusSchema = z.object({
   CallSid: callSid,
   AccountSid: accountSid,
-  StreamSid: z.string().max(64).optional(),
+  StreamSid: z.optional(z.string().check(z.maxLength(64))),
   StreamEvent: z.enum(['stream-started', 'stream-stopped', 'stream-error']),
-  StreamError: z.string().optional(),
+  StreamError: z.optional(z.string()),
 });
 
 const transferStatusSchema = z.object({
   CallSid: callSid,
-  DialCallStatus: z.string().max(32).optional(),
+  DialCallStatus: z.optional(z.string().check(z.maxLength(32))),
 });
 
 const BUSY_MESSAGE =

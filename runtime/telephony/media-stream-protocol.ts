@@ -7,66 +7,67 @@
  * exactly the zod schema's guarantees (the unit tests hold the two to the same answers); the rare
  * messages (connected, start, mark, dtmf, stop) go through the full zod schema.
  */
-import * as z from 'zod';
+import * as z from '../zod';
 
-const numericString = z.string().regex(/^\d+$/);
+const numericString = z.string().check(z.regex(/^\d+$/));
+const optionalNumericString = z.optional(numericString);
 const STREAM_SID_MAX = 64;
 /** ~15 KB of audio; Twilio's frames are 160 bytes (216 base64 characters). */
 const MEDIA_PAYLOAD_MAX = 20_000;
 
 export const mediaMessageSchema = z.object({
   event: z.literal('media'),
-  sequenceNumber: numericString.optional(),
-  streamSid: z.string().min(1).max(STREAM_SID_MAX),
+  sequenceNumber: optionalNumericString,
+  streamSid: z.string().check(z.minLength(1), z.maxLength(STREAM_SID_MAX)),
   media: z.object({
-    track: z.string().optional(),
-    chunk: numericString.optional(),
-    timestamp: numericString.optional(),
-    payload: z.string().max(MEDIA_PAYLOAD_MAX),
+    track: z.optional(z.string()),
+    chunk: optionalNumericString,
+    timestamp: optionalNumericString,
+    payload: z.string().check(z.maxLength(MEDIA_PAYLOAD_MAX)),
   }),
 });
 
 const startMessage = z.object({
   event: z.literal('start'),
-  sequenceNumber: numericString.optional(),
-  streamSid: z.string().min(1).max(64),
+  sequenceNumber: optionalNumericString,
+  streamSid: z.string().check(z.minLength(1), z.maxLength(64)),
   start: z.object({
     // Twilio SIDs: two letters and 32 hex digits. These get logged and used as keys, so nothing
     // else (line breaks, phone numbers, 64 characters of anything) gets that far.
-    accountSid: z.string().regex(/^AC[0-9a-f]{32}$/i),
-    streamSid: z.string().min(1).max(64),
-    callSid: z.string().regex(/^CA[0-9a-f]{32}$/i),
-    tracks: z.array(z.string()).optional(),
-    customParameters: z.record(z.string(), z.string()).default({}),
-    mediaFormat: z.object({ encoding: z.string(), sampleRate: z.number(), channels: z.number() }).optional(),
+    accountSid: z.string().check(z.regex(/^AC[0-9a-f]{32}$/i)),
+    streamSid: z.string().check(z.minLength(1), z.maxLength(64)),
+    callSid: z.string().check(z.regex(/^CA[0-9a-f]{32}$/i)),
+    tracks: z.optional(z.array(z.string())),
+    customParameters: z._default(z.record(z.string(), z.string()), {}),
+    mediaFormat: z.optional(z.object({ encoding: z.string(), sampleRate: z.number(), channels: z.number() })),
   }),
 });
 
 export const inboundMessageSchema = z.discriminatedUnion('event', [
   z.object({
     event: z.literal('connected'),
-    protocol: z.string().optional(),
-    version: z.string().optional(),
+    protocol: z.optional(z.string()),
+    version: z.optional(z.string()),
   }),
   startMessage,
   mediaMessageSchema,
   z.object({
     event: z.literal('mark'),
-    sequenceNumber: numericString.optional(),
+    sequenceNumber: optionalNumericString,
     streamSid: z.string(),
-    mark: z.object({ name: z.string().max(200) }),
+    mark: z.object({ name: z.string().check(z.maxLength(200)) }),
   }),
   z.object({
     event: z.literal('dtmf'),
-    sequenceNumber: numericString.optional(),
+    sequenceNumber: optionalNumericString,
     streamSid: z.string(),
-    dtmf: z.object({ track: z.string().optional(), digit: z.string().regex(/^[0-9*#A-D]$/) }),
+    dtmf: z.object({ track: z.optional(z.string()), digit: z.string().check(z.regex(/^[0-9*#A-D]$/)) }),
   }),
   z.object({
     event: z.literal('stop'),
-    sequenceNumber: numericString.optional(),
+    sequenceNumber: optionalNumericString,
     streamSid: z.string(),
-    stop: z.object({ accountSid: z.string(), callSid: z.string() }).optional(),
+    stop: z.optional(z.object({ accountSid: z.string(), callSid: z.string() })),
   }),
 ]);
 

@@ -2,16 +2,16 @@
  * The Lambda contract between the voice server and a tool: the event it sends, the result it
  * gets back. Both sides validate with these schemas.
  */
-import * as z from 'zod';
+import * as z from '../zod';
 import { TOOL_NAMES, type ToolName } from './catalog';
 
 export const toolSessionSchema = z.strictObject({
-  shopId: z.string().min(1),
-  callSid: z.string().min(1).max(64),
+  shopId: z.string().check(z.minLength(1)),
+  callSid: z.string().check(z.minLength(1), z.maxLength(64)),
   /** E.164 caller ID from the signed Twilio webhook, or null when withheld. */
-  callerPhone: z.string().max(32).nullable(),
+  callerPhone: z.nullable(z.string().check(z.maxLength(32))),
   /** The customer this call is bound to; only tools change it, never the model. */
-  customerId: z.string().min(1).max(64).nullable(),
+  customerId: z.nullable(z.string().check(z.minLength(1), z.maxLength(64))),
 });
 export type ToolSession = z.infer<typeof toolSessionSchema>;
 
@@ -51,21 +51,21 @@ export type ToolResult =
   | { ok: true; result: Record<string, unknown>; session: { customerId: string | null } }
   | { ok: false; error: ToolError; session: { customerId: string | null } };
 
-export const toolResultSchema: z.ZodType<ToolResult> = z.union([
+export const toolResultSchema: z.ZodMiniType<ToolResult> = z.union([
   z.object({
     ok: z.literal(true),
     result: z.record(z.string(), z.unknown()),
-    session: z.object({ customerId: z.string().nullable() }),
+    session: z.object({ customerId: z.nullable(z.string()) }),
   }),
   z.object({
     ok: z.literal(false),
     error: z.object({
       code: z.enum(TOOL_ERROR_CODES),
       message: z.string(),
-      field: z.string().optional(),
-      details: z.record(z.string(), z.unknown()).optional(),
+      field: z.optional(z.string()),
+      details: z.optional(z.record(z.string(), z.unknown())),
     }),
-    session: z.object({ customerId: z.string().nullable() }),
+    session: z.object({ customerId: z.nullable(z.string()) }),
   }),
 ]);
 

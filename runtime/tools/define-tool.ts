@@ -4,7 +4,6 @@
  */
 
 import type { Temporal } from 'temporal-polyfill';
-import * as z from 'zod';
 import type { ShopConfig } from '../config/shop-config';
 import type { AppointmentsRepository } from '../data/appointments-repo';
 import type { CustomersRepository } from '../data/customers-repo';
@@ -12,6 +11,7 @@ import type { VehiclesRepository } from '../data/vehicles-repo';
 import type { Logger } from '../observability/logger';
 import type { MetricSink } from '../observability/metrics';
 import type { ReminderScheduler } from '../reminders/reminder-scheduler';
+import * as z from '../zod';
 import type { ToolName } from './catalog';
 import type { ToolSession } from './contract';
 
@@ -45,7 +45,7 @@ export interface ToolSuccess {
   bindCustomerId?: string;
 }
 
-export interface ToolDefinition<Schema extends z.ZodType = z.ZodType> {
+export interface ToolDefinition<Schema extends z.ZodMiniType = z.ZodMiniType> {
   name: ToolName;
   /** What the model reads to decide when to call the tool. */
   description: string;
@@ -56,7 +56,7 @@ export interface ToolDefinition<Schema extends z.ZodType = z.ZodType> {
   execute(args: z.output<Schema>, context: ToolContext): Promise<ToolSuccess>;
 }
 
-export function defineTool<Schema extends z.ZodType>(
+export function defineTool<Schema extends z.ZodMiniType>(
   definition: ToolDefinition<Schema>,
 ): ToolDefinition<Schema> {
   return definition;

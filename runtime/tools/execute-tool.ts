@@ -4,9 +4,9 @@
  * here reaches the caller as a crash or a 500.
  */
 
-import type * as z from 'zod';
 import { formatPath } from '../config/shop-config';
 import type { Logger } from '../observability/logger';
+import type * as z from '../zod';
 import { type ToolEvent, ToolFailure, type ToolResult, toolEventSchema } from './contract';
 import type { ToolDefinition, ToolDependencies } from './define-tool';
 import { TOOL_DEFINITIONS } from './handlers';
@@ -103,7 +103,7 @@ export async function executeTool(
   }
 }
 
-function describeArgumentIssue(error: z.ZodError): { field: string; message: string } {
+function describeArgumentIssue(error: z.core.$ZodError): { field: string; message: string } {
   const issue = error.issues[0]!;
   if (issue.code === 'unrecognized_keys') {
     return {

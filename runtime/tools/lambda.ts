@@ -2,12 +2,13 @@
  * The entry point of every tool Lambda. TOOL_NAME says which tool this function is; an event for
  * any other tool is refused, so a function's IAM grants always match the code that uses them.
  */
-import * as z from 'zod';
+
 import { parseShopConfigJson } from '../config/shop-config';
 import { createDocumentClient } from '../data/dynamo-client';
 import { TABLE_KEYS, TABLES, type TableNames } from '../data/table-definitions';
 import { createLogger } from '../observability/logger';
 import { NoopReminderScheduler, reminderSchedulerFromEnv } from '../reminders/reminder-scheduler';
+import * as z from '../zod';
 import { SHOP_CONFIG_ENV, TOOL_CATALOG, TOOL_NAME_ENV, TOOL_NAMES, type ToolName } from './catalog';
 import type { ToolResult } from './contract';
 import { createToolDependencies } from './dependencies';
@@ -15,9 +16,9 @@ import { executeTool } from './execute-tool';
 
 const environmentSchema = z.object({
   [TOOL_NAME_ENV]: z.enum(TOOL_NAMES as [ToolName, ...ToolName[]]),
-  [SHOP_CONFIG_ENV]: z.string().min(2),
-  VPIC_BASE_URL: z.url().optional(),
-  VPIC_TIMEOUT_MS: z.coerce.number().int().min(100).max(5000).optional(),
+  [SHOP_CONFIG_ENV]: z.string().check(z.minLength(2)),
+  VPIC_BASE_URL: z.optional(z.url()),
+  VPIC_TIMEOUT_MS: z.optional(z.coerce.number().check(z.int(), z.gte(100), z.lte(5000))),
 });
 
 function loadEnvironment() {

@@ -28,10 +28,11 @@ const run = promisify(execFile);
 // the AWS SDK included (lib/lambda-bundling.ts), as it must in Lambda.
 const OUT = mkdtempSync(join(tmpdir(), 'pitcrew-bundles-'));
 /**
- * A guard against a heavy dependency slipping into every tool, not the benchmark's target: the
- * bundled AWS SDK puts a tool bundle at ~645 KB (README, Benchmark).
+ * The benchmark's target for a tool bundle (issue 8: ≤ 500 KB), held here because a size, unlike a
+ * time, is the same on every machine: a heavy dependency slipping into every tool fails this test.
+ * The bundles are ~470 KB (README, Benchmark).
  */
-const MAX_TOOL_BUNDLE_BYTES = 750 * 1024;
+const MAX_TOOL_BUNDLE_BYTES = 500_000;
 const RESULT_MARK = '@@handler-result@@';
 
 interface BundledFunction {
@@ -144,6 +145,15 @@ describe('synthesized tool Lambda bundles', () => {
     expect(code).toContain('form-data is not bundled into the Lambda functions');
     // A media type only mime-db (form-data → mime-types) knows.
     expect(code).not.toContain('application/vnd.openxmlformats-officedocument');
+  });
+
+  it("leave out the SDK's event-stream codec, which none of their AWS operations use", () => {
+    for (const fn of [...functions.values(), dialerFunction]) {
+      const code = readFileSync(fn.bundle, 'utf8');
+      expect(code, fn.functionName).toContain('@smithy/core/event-streams is not bundled');
+      // An error message of the codec itself (@smithy/core/event-streams, splitMessage).
+      expect(code, fn.functionName).not.toContain('accommodate event stream message overhead');
+    }
   });
 
   it("carry the environment's credentials provider instead of the SDK's whole default chain", () => {

@@ -6,7 +6,7 @@
  * value therefore passes {@link sanitizeVpicText} — letters, digits, spaces and -/.&'() only,
  * length and word caps, no sentences, no instruction-like words — before it leaves this module.
  */
-import * as z from 'zod';
+import * as z from '../../zod';
 
 /** Public vPIC API root; callers pass it (or a stand-in) as `vpicBaseUrl`. */
 export const VPIC_BASE_URL = 'https://vpic.nhtsa.dot.gov/api';
@@ -15,7 +15,7 @@ export const VPIC_BASE_URL = 'https://vpic.nhtsa.dot.gov/api';
 const MAX_RESPONSE_BYTES = 256 * 1024;
 
 /** vPIC sends every value as a string ("" when unknown); anything else is treated as unknown. */
-const vpicValue = z.string().nullish().catch(undefined);
+const vpicValue = z.catch(z.nullish(z.string()), undefined);
 
 export const vpicResultSchema = z.object({
   Make: vpicValue,
@@ -29,10 +29,10 @@ export const vpicResultSchema = z.object({
 });
 
 export const vpicResponseSchema = z.object({
-  Count: z.number().nullish().catch(undefined),
+  Count: z.catch(z.nullish(z.number()), undefined),
   Message: vpicValue,
   SearchCriteria: vpicValue,
-  Results: z.array(vpicResultSchema).min(1),
+  Results: z.array(vpicResultSchema).check(z.minLength(1)),
 });
 
 export type VpicResult = z.infer<typeof vpicResultSchema>;

@@ -1,10 +1,10 @@
-import * as z from 'zod';
+import * as z from '../../zod';
 import { ToolFailure } from '../contract';
 import { defineTool } from '../define-tool';
 import { presentVehicle } from '../present';
 import { decodeOrFail, vinSchema } from './decode-vin';
 
-const text = (max: number) => z.string().trim().min(1).max(max);
+const text = (max: number) => z.string().check(z.trim(), z.minLength(1), z.maxLength(max));
 
 export const addVehicle = defineTool({
   name: 'add_vehicle',
@@ -14,10 +14,10 @@ export const addVehicle = defineTool({
   requiresCustomer: true,
   parameters: () =>
     z.strictObject({
-      year: z.number().int().min(1950).max(2100).optional(),
-      make: text(40).optional(),
-      model: text(60).optional(),
-      vin: vinSchema.optional(),
+      year: z.optional(z.number().check(z.int(), z.gte(1950), z.lte(2100))),
+      make: z.optional(text(40)),
+      model: z.optional(text(60)),
+      vin: z.optional(vinSchema),
     }),
   async execute(args, { session, deps }) {
     const customerId = session.customerId!;

@@ -1,6 +1,6 @@
-import * as z from 'zod';
 import { bookAppointment } from '../../domain/booking/booking-service';
 import { syncReminder } from '../../reminders/reminder-sync';
+import * as z from '../../zod';
 import { ToolFailure } from '../contract';
 import { defineTool } from '../define-tool';
 import { presentAppointment } from '../present';
@@ -27,12 +27,15 @@ export const bookAppointmentTool = defineTool({
       vehicle_id: vehicleIdSchema,
       service_type: serviceTypeSchema(shop),
       start_time: startTimeSchema,
-      notes: z.string().trim().max(500).optional().describe('What the caller said about the problem'),
+      notes: z
+        .optional(z.string().check(z.trim(), z.maxLength(500)))
+        .check(z.describe('What the caller said about the problem')),
       reminder_call_consent: z
-        .boolean()
-        .optional()
-        .describe(
-          'The caller\'s answer to "May we call you with an automated reminder?"; omit if it was not asked',
+        .optional(z.boolean())
+        .check(
+          z.describe(
+            'The caller\'s answer to "May we call you with an automated reminder?"; omit if it was not asked',
+          ),
         ),
     }),
   async execute(args, { session, deps }) {

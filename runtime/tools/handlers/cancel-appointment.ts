@@ -1,6 +1,6 @@
-import * as z from 'zod';
 import { cancelAppointment } from '../../domain/booking/booking-service';
 import { removeReminders } from '../../reminders/reminder-sync';
+import * as z from '../../zod';
 import { defineTool } from '../define-tool';
 import { presentAppointment } from '../present';
 import { appointmentIdSchema, failBooking } from './slots-and-booking';
@@ -13,7 +13,7 @@ export const cancelAppointmentTool = defineTool({
   parameters: () =>
     z.strictObject({
       appointment_id: appointmentIdSchema,
-      reason: z.string().trim().max(300).optional(),
+      reason: z.optional(z.string().check(z.trim(), z.maxLength(300))),
     }),
   async execute(args, { session, deps }) {
     const outcome = await cancelAppointment(deps, {

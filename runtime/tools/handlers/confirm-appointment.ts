@@ -1,6 +1,6 @@
 import { Temporal } from 'temporal-polyfill';
-import * as z from 'zod';
 import { ownAppointment } from '../../domain/booking/booking-service';
+import * as z from '../../zod';
 import { ToolFailure } from '../contract';
 import { defineTool } from '../define-tool';
 import { presentAppointment } from '../present';

@@ -1,5 +1,5 @@
-import * as z from 'zod';
 import { normalizePhone } from '../../domain/phone';
+import * as z from '../../zod';
 import { ToolFailure } from '../contract';
 import { defineTool } from '../define-tool';
 import { customerProfile } from '../present';
@@ -8,10 +8,15 @@ import { sameName } from './lookup-customer';
 const name = (what: string) =>
   z
     .string()
-    .trim()
-    .min(1, `${what} is empty`)
-    .max(60)
-    .regex(/^[\p{L}\p{M}' .-]+$/u, `${what} may only contain letters, spaces, apostrophes, dots and dashes`);
+    .check(
+      z.trim(),
+      z.minLength(1, `${what} is empty`),
+      z.maxLength(60),
+      z.regex(
+        /^[\p{L}\p{M}' .-]+$/u,
+        `${what} may only contain letters, spaces, apostrophes, dots and dashes`,
+      ),
+    );
 
 export const createCustomer = defineTool({
   name: 'create_customer',
@@ -23,8 +28,8 @@ export const createCustomer = defineTool({
     z.strictObject({
       first_name: name('first_name'),
       last_name: name('last_name'),
-      email: z.email().max(254).optional(),
-      phone_number: z.string().min(7).max(32).optional(),
+      email: z.optional(z.email().check(z.maxLength(254))),
+      phone_number: z.optional(z.string().check(z.minLength(7), z.maxLength(32))),
     }),
   async execute(args, { session, deps }) {
     const phone = args.phone_number ? normalizePhone(args.phone_number) : session.callerPhone;

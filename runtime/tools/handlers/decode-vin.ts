@@ -1,9 +1,11 @@
-import * as z from 'zod';
 import { decodeVin, validateVin } from '../../domain/vin';
+import * as z from '../../zod';
 import { ToolFailure } from '../contract';
 import { defineTool, type ToolDependencies } from '../define-tool';
 
-export const vinSchema = z.string().min(11).max(40).describe('The 17-character VIN as the caller reads it');
+export const vinSchema = z
+  .string()
+  .check(z.minLength(11), z.maxLength(40), z.describe('The 17-character VIN as the caller reads it'));
 
 /** Validates and decodes, or fails with INVALID_ARGUMENT naming `field`. */
 export async function decodeOrFail(text: string, deps: ToolDependencies, field: string) {

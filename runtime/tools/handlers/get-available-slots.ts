@@ -1,7 +1,7 @@
 import { Temporal } from 'temporal-polyfill';
-import * as z from 'zod';
 import { findAvailability } from '../../domain/booking/booking-service';
 import { parseRequestedDate, spokenPlainDate } from '../../domain/schedule';
+import * as z from '../../zod';
 import { ToolFailure } from '../contract';
 import { defineTool } from '../define-tool';
 import { presentSlot } from '../present';
@@ -17,9 +17,11 @@ export const getAvailableSlots = defineTool({
     z.strictObject({
       date: z
         .string()
-        .min(5)
-        .max(10)
-        .describe("The shop's local date 'YYYY-MM-DD', or 'today' or 'tomorrow'"),
+        .check(
+          z.minLength(5),
+          z.maxLength(10),
+          z.describe("The shop's local date 'YYYY-MM-DD', or 'today' or 'tomorrow'"),
+        ),
       service_type: serviceTypeSchema(shop),
     }),
   async execute(args, { deps }) {

@@ -1,4 +1,4 @@
-import * as z from 'zod';
+import * as z from '../../zod';
 import { defineTool } from '../define-tool';
 import { presentAppointment } from '../present';
 

@@ -1,5 +1,5 @@
-import * as z from 'zod';
 import { normalizePhone } from '../../domain/phone';
+import * as z from '../../zod';
 import { ToolFailure } from '../contract';
 import { defineTool } from '../define-tool';
 import { customerProfile } from '../present';
@@ -16,18 +16,11 @@ export const lookupCustomer = defineTool({
   parameters: () =>
     z.strictObject({
       phone_number: z
-        .string()
-        .min(7)
-        .max(32)
-        .optional()
-        .describe('Another phone number the record is under, as the caller says it'),
+        .optional(z.string().check(z.minLength(7), z.maxLength(32)))
+        .check(z.describe('Another phone number the record is under, as the caller says it')),
       last_name: z
-        .string()
-        .trim()
-        .min(1)
-        .max(60)
-        .optional()
-        .describe('The last name on the record; required with phone_number'),
+        .optional(z.string().check(z.trim(), z.minLength(1), z.maxLength(60)))
+        .check(z.describe('The last name on the record; required with phone_number')),
     }),
   async execute(args, { session, deps }) {
     const otherPhone = args.phone_number ? normalizePhone(args.phone_number) : null;

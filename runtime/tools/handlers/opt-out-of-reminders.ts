@@ -1,5 +1,5 @@
-import * as z from 'zod';
 import { removeReminders } from '../../reminders/reminder-sync';
+import * as z from '../../zod';
 import { defineTool } from '../define-tool';
 
 export const optOutOfRemindersTool = defineTool({

@@ -1,6 +1,6 @@
-import * as z from 'zod';
 import { rescheduleAppointment } from '../../domain/booking/booking-service';
 import { syncReminder } from '../../reminders/reminder-sync';
+import * as z from '../../zod';
 import { defineTool } from '../define-tool';
 import { presentAppointment } from '../present';
 import { presentReminder } from './reminder-result';

@@ -1,34 +1,42 @@
 /** Shared argument schemas and failure mapping for the tools that take times and services. */
 import type { Temporal } from 'temporal-polyfill';
-import * as z from 'zod';
 import type { ShopConfig } from '../../config/shop-config';
 import type { BookingOutcome } from '../../domain/booking/booking-service';
 import { parseRequestedStart } from '../../domain/schedule';
+import * as z from '../../zod';
 import { type ToolErrorCode, ToolFailure } from '../contract';
 
 export function serviceTypeSchema(shop: ShopConfig) {
   const ids = shop.services.map((s) => s.id) as [string, ...string[]];
-  return z.enum(ids).describe(`One of: ${shop.services.map((s) => `${s.id} (${s.name})`).join(', ')}`);
+  return z
+    .enum(ids)
+    .check(z.describe(`One of: ${shop.services.map((s) => `${s.id} (${s.name})`).join(', ')}`));
 }
 
 export const startTimeSchema = z
   .string()
-  .min(10)
-  .max(40)
-  .describe(
-    "Start as the shop's local time 'YYYY-MM-DDTHH:MM', or ISO 8601 with offset exactly as get_available_slots returned it",
+  .check(
+    z.minLength(10),
+    z.maxLength(40),
+    z.describe(
+      "Start as the shop's local time 'YYYY-MM-DDTHH:MM', or ISO 8601 with offset exactly as get_available_slots returned it",
+    ),
   );
 
 export const appointmentIdSchema = z
   .string()
-  .regex(
-    /^apt_[0-9A-Z]{10}$/,
-    'must be an appointment_id as returned by another tool, e.g. "apt_7K3M9Q2XAB"',
+  .check(
+    z.regex(
+      /^apt_[0-9A-Z]{10}$/,
+      'must be an appointment_id as returned by another tool, e.g. "apt_7K3M9Q2XAB"',
+    ),
   );
 
 export const vehicleIdSchema = z
   .string()
-  .regex(/^veh_[0-9A-Z]{10}$/, 'must be a vehicle_id as returned by another tool, e.g. "veh_4N8C2T7Q1D"');
+  .check(
+    z.regex(/^veh_[0-9A-Z]{10}$/, 'must be a vehicle_id as returned by another tool, e.g. "veh_4N8C2T7Q1D"'),
+  );
 
 export function parseStartOrFail(shop: ShopConfig, text: string, now: Temporal.Instant, field: string) {
   const parsed = parseRequestedStart(shop, text, now);
