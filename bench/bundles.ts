@@ -12,7 +12,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { build } from 'esbuild';
-import { LAMBDA_BUNDLING, LAMBDA_NODE_OPTIONS } from '../lib/lambda-bundling';
+import { LAMBDA_BUNDLING } from '../lib/lambda-bundling';
 import { REPO_ROOT } from '../lib/paths';
 import { localTableNames } from '../runtime/data/create-tables';
 import { tableNamesToEnv } from '../runtime/data/table-definitions';
@@ -79,7 +79,6 @@ export async function measureBundles(runs: number, only?: string[]): Promise<Bun
       AWS_ACCESS_KEY_ID: 'local',
       AWS_SECRET_ACCESS_KEY: 'local',
       AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED: 'true',
-      NODE_OPTIONS: LAMBDA_NODE_OPTIONS,
       // Nothing is called at load time; should it be, it must not leave the machine.
       AWS_ENDPOINT_URL_DYNAMODB: 'http://127.0.0.1:9',
       VPIC_BASE_URL: 'http://127.0.0.1:9',

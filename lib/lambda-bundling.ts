@@ -4,12 +4,6 @@
  */
 
 /**
- * Source maps stay on: a Lambda's error reaches CloudWatch with its real stack. The maps carry no
- * `sourcesContent` (see below), which is what made them cost load time.
- */
-export const LAMBDA_NODE_OPTIONS = '--enable-source-maps';
-
-/**
  * The runtime is ESM (package.json "type": "module"), so bundles are ESM too; this banner gives bundled
  * CommonJS dependencies the `require` they expect.
  */
@@ -19,12 +13,14 @@ const CREATE_REQUIRE_BANNER =
 export const LAMBDA_BUNDLING = {
   target: 'node22',
   minify: true,
-  sourceMap: true,
   /**
-   * `--enable-source-maps` parses the whole map when the bundle loads; without the embedded sources
-   * the tool map is a third of the size and a cold start ~40 ms shorter (measured, bench/bundles.ts).
-   * Stacks only need the mappings.
+   * Each bundle ships its map, and a Lambda's errors reach CloudWatch with their TypeScript
+   * positions; the entries map a stack when it is read (runtime/observability/source-mapped-stacks.ts)
+   * instead of `--enable-source-maps`, which parses the whole map during every cold start (~23 ms
+   * of a tool's ~133 ms on Node 22, bench/bundles.ts).
    */
+  sourceMap: true,
+  /** Stacks need only the mappings; the embedded sources would make the tool map ~3× bigger. */
   sourcesContent: false,
   /** The ESM builds (`module`), which esbuild can tree-shake; most CommonJS builds it cannot. */
   mainFields: ['module', 'main'],

@@ -5,7 +5,7 @@ import { Architecture, Runtime } from 'aws-cdk-lib/aws-lambda';
 import { NodejsFunction, OutputFormat } from 'aws-cdk-lib/aws-lambda-nodejs';
 import { LogGroup, RetentionDays } from 'aws-cdk-lib/aws-logs';
 import type { Construct } from 'constructs';
-import { LAMBDA_BUNDLING, LAMBDA_NODE_OPTIONS } from '../lambda-bundling';
+import { LAMBDA_BUNDLING } from '../lambda-bundling';
 import { acknowledge } from '../nag';
 import { REPO_ROOT } from '../paths';
 
@@ -31,7 +31,7 @@ export interface NodeFunctionProps {
  * write to that log group, so each function starts with no permissions beyond its logs.
  */
 export function createNodeFunction(scope: Construct, id: string, props: NodeFunctionProps): NodejsFunction {
-  const environment = { NODE_OPTIONS: LAMBDA_NODE_OPTIONS, ...props.environment };
+  const environment = { ...props.environment };
   assertEnvironmentFits(id, environment);
 
   const { aliases, ...bundling } = LAMBDA_BUNDLING;

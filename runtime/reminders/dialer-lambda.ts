@@ -13,6 +13,7 @@ import { ReminderStateRepository } from '../data/reminder-state-repo';
 import { TABLES, type TableNames } from '../data/table-definitions';
 import { createLogger } from '../observability/logger';
 import { EmfMetricSink } from '../observability/metrics';
+import { useLazySourceMappedStacks } from '../observability/source-mapped-stacks';
 import { SHOP_CONFIG_ENV } from '../tools/catalog';
 import * as z from '../zod';
 import { type DialerDependencies, type DialOutcome, dialReminder } from './dialer';
@@ -57,6 +58,7 @@ function loadEnvironment(env: NodeJS.ProcessEnv) {
   return parsed.data as z.infer<typeof environmentSchema> & Record<string, string | undefined>;
 }
 
+useLazySourceMappedStacks();
 const env = loadEnvironment(process.env);
 const shop = parseShopConfigJson(env[SHOP_CONFIG_ENV] as string, SHOP_CONFIG_ENV);
 const logger = createLogger({ name: 'reminder-dialer' });

@@ -116,9 +116,19 @@ function describeArgumentIssue(error: z.core.$ZodError): { field: string; messag
   return { field, message: `Invalid ${field}: ${text}.` };
 }
 
-function errorSummary(error: unknown): { name: string; message: string } {
+/**
+ * Name, the start of the message, and the frames of the stack without its first line (which repeats
+ * the message): where it failed, in TypeScript positions (runtime/observability/source-mapped-stacks.ts).
+ */
+function errorSummary(error: unknown): { name: string; message: string; stack?: string } {
   const e = error as Error;
-  return { name: e?.name ?? 'Error', message: String(e?.message ?? error).slice(0, 200) };
+  const frames =
+    typeof e?.stack === 'string' ? e.stack.split('\n').filter((line) => /^\s+at /.test(line)) : [];
+  return {
+    name: e?.name ?? 'Error',
+    message: String(e?.message ?? error).slice(0, 200),
+    ...(frames.length > 0 ? { stack: frames.slice(0, 12).join('\n') } : {}),
+  };
 }
 
 function isTransient(error: unknown): boolean {

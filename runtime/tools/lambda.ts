@@ -7,6 +7,7 @@ import { parseShopConfigJson } from '../config/shop-config';
 import { createDocumentClient } from '../data/dynamo-client';
 import { TABLE_KEYS, TABLES, type TableNames } from '../data/table-definitions';
 import { createLogger } from '../observability/logger';
+import { useLazySourceMappedStacks } from '../observability/source-mapped-stacks';
 import { NoopReminderScheduler, reminderSchedulerFromEnv } from '../reminders/reminder-scheduler';
 import * as z from '../zod';
 import { SHOP_CONFIG_ENV, TOOL_CATALOG, TOOL_NAME_ENV, TOOL_NAMES, type ToolName } from './catalog';
@@ -46,6 +47,7 @@ function loadEnvironment() {
   };
 }
 
+useLazySourceMappedStacks();
 const environment = loadEnvironment();
 const logger = createLogger({ name: `tool-${environment.toolName}` });
 const deps = createToolDependencies({

@@ -60,10 +60,9 @@ describe('tool Lambdas', () => {
         MemorySize: 512,
         Timeout: 10,
       });
-      expect(Properties.Environment.Variables).toMatchObject({
-        TOOL_NAME: toolName,
-        NODE_OPTIONS: '--enable-source-maps',
-      });
+      expect(Properties.Environment.Variables).toMatchObject({ TOOL_NAME: toolName });
+      // Stacks are mapped when read (runtime/observability/source-mapped-stacks.ts), not at load.
+      expect(Properties.Environment.Variables.NODE_OPTIONS).toBeUndefined();
       expect(JSON.parse(Properties.Environment.Variables.SHOP_CONFIG)).toEqual(shop);
     });
 

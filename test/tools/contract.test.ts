@@ -1,4 +1,6 @@
 import { describe, expect, it } from 'vitest';
+import { CustomersRepository } from '../../runtime/data/customers-repo';
+import { createLogger } from '../../runtime/observability/logger';
 import { TOOL_CATALOG, TOOL_NAMES } from '../../runtime/tools/catalog';
 import { toOpenAiTool } from '../../runtime/tools/define-tool';
 import { executeTool } from '../../runtime/tools/execute-tool';
@@ -41,5 +43,25 @@ describe('tool contract', () => {
       expect(result, JSON.stringify(event)).toMatchObject({ ok: false, error: { code: 'INVALID_ARGUMENT' } });
       if (!result.ok) expect(result.error.message.length).toBeGreaterThan(5);
     }
+  });
+
+  it('an unexpected failure is INTERNAL to the model and logged with where it happened', async () => {
+    const h = await createToolHarness();
+    // A table that does not exist: DynamoDB Local's own ResourceNotFoundException.
+    const deps = { ...h.deps, customers: new CustomersRepository(h.db, 'pitcrew-no-such-table') };
+    const lines: string[] = [];
+    const logger = createLogger({ destination: { write: (line: string) => lines.push(line) } });
+    const result = await executeTool(
+      { tool: 'lookup_customer', arguments: {}, session: h.session() },
+      deps,
+      logger,
+    );
+    expect(result).toMatchObject({ ok: false, error: { code: 'INTERNAL' } });
+    expect(lines).toHaveLength(1);
+    const line = JSON.parse(lines[0]!);
+    expect(line).toMatchObject({ msg: 'tool failed', err: { name: 'ResourceNotFoundException' } });
+    const frames = String(line.err.stack).split('\n');
+    expect(frames.length).toBeGreaterThan(0);
+    for (const frame of frames) expect(frame).toMatch(/^\s+at /);
   });
 });

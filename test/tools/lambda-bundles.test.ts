@@ -91,9 +91,10 @@ async function invokeBundle(
   const fn = tool === 'dialer' ? dialerFunction : functions.get(tool)!;
   // Literal values from the template; references (table names) resolved to the local tables.
   const literal = Object.fromEntries(Object.entries(fn.environment).filter(([, v]) => typeof v === 'string'));
+  // A rejected handler comes back as { thrown: <its stack> }, read the way the Lambda runtime reads it.
   const script =
-    'const m = await import(process.argv[1]); const r = await m.handler(JSON.parse(process.argv[2]),' +
-    ' { invokedFunctionArn: process.env.REMINDER_TARGET_ARN + ":live" });' +
+    'const m = await import(process.argv[1]); let r; try { r = await m.handler(JSON.parse(process.argv[2]),' +
+    ' { invokedFunctionArn: process.env.REMINDER_TARGET_ARN + ":live" }); } catch (e) { r = { thrown: e.stack }; }' +
     `process.stdout.write('\\n${RESULT_MARK}' + JSON.stringify(r) + '\\n');`;
   const { stdout } = await run(
     process.execPath,
@@ -154,6 +155,27 @@ describe('synthesized tool Lambda bundles', () => {
       // An error message of the codec itself (@smithy/core/event-streams, splitMessage).
       expect(code, fn.functionName).not.toContain('accommodate event stream message overhead');
     }
+  });
+
+  it('map a stack to the TypeScript sources when it is read, without parsing the map at every cold start', async () => {
+    for (const fn of [...functions.values(), dialerFunction]) {
+      expect(fn.environment.NODE_OPTIONS, fn.functionName).toBeUndefined();
+    }
+    // The dialer throws on an event no schedule of ours would send (the runtime logs the stack).
+    const { thrown } = (await invokeBundle(
+      'dialer',
+      { appointmentId: 'not-an-id' },
+      {
+        PUBLIC_BASE_URL: 'https://voice.example.com',
+        TWILIO_ACCOUNT_SID: twilioFake.accountSid,
+        TWILIO_AUTH_TOKEN: twilioFake.authToken,
+      },
+    )) as { thrown: string };
+    expect(thrown).toMatch(/^Error: not a reminder event: appointmentId: must be an appointment id/);
+    expect(thrown).toMatch(/\n {4}at parseReminderEvent \(runtime\/reminders\/dialer\.ts:\d+:\d+\)\n/);
+    expect(thrown).toMatch(/\n {4}at dialReminder \(runtime\/reminders\/dialer\.ts:\d+:\d+\)\n/);
+    // The exported handler, called from outside the bundle, keeps its minified name.
+    expect(thrown).toMatch(/\n {4}at \S+ \(runtime\/reminders\/dialer-lambda\.ts:\d+:\d+\)\n/);
   });
 
   it("carry the environment's credentials provider instead of the SDK's whole default chain", () => {
