@@ -1,20 +1,24 @@
-import { mkdirSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { App } from 'aws-cdk-lib';
 import { describe, expect, it } from 'vitest';
 import { loadShops, loadShopsFromDir, ShopLoadError } from '../../lib/load-shops';
 import { SHOPS_DIR } from '../../lib/paths';
 import { ShopConfigError } from '../../runtime/config/shop-config';
+import { appOutdir, scratchDir } from '../support/scratch-dir';
 
 const example = JSON.parse(readFileSync(join(SHOPS_DIR, 'example.json'), 'utf8')) as Record<string, unknown>;
 
 function shopsDir(files: Record<string, unknown>): string {
-  const dir = mkdtempSync(join(tmpdir(), 'pitcrew-shops-'));
+  const dir = scratchDir('pitcrew-shops-');
   for (const [name, content] of Object.entries(files)) {
     writeFileSync(join(dir, name), typeof content === 'string' ? content : JSON.stringify(content));
   }
   return dir;
+}
+
+function testApp(context: Record<string, string> = {}): App {
+  return new App({ context, outdir: appOutdir() });
 }
 
 function errorOf(load: () => unknown): Error {
@@ -28,7 +32,7 @@ function errorOf(load: () => unknown): Error {
 
 describe('loadShops', () => {
   it('loads and validates every shop in shops/', () => {
-    const shops = loadShops(new App());
+    const shops = loadShops(testApp());
     expect(shops.map((shop) => shop.shopId)).toContain('example');
     const shop = shops.find((s) => s.shopId === 'example')!;
     expect(shop.scaling).toEqual({ minTasks: 1, maxTasks: 4 });
@@ -36,8 +40,8 @@ describe('loadShops', () => {
 
   it('loads only the shop named by -c shop=<id>', () => {
     const dir = shopsDir({ 'example.json': example, 'other.json': { ...example, shopId: 'other' } });
-    expect(loadShops(new App({ context: { shop: 'other' } }), dir).map((s) => s.shopId)).toEqual(['other']);
-    expect(loadShops(new App(), dir).map((s) => s.shopId)).toEqual(['example', 'other']);
+    expect(loadShops(testApp({ shop: 'other' }), dir).map((s) => s.shopId)).toEqual(['other']);
+    expect(loadShops(testApp(), dir).map((s) => s.shopId)).toEqual(['example', 'other']);
   });
 
   it('names every wrong field of a bad file', () => {
@@ -66,16 +70,12 @@ describe('loadShops', () => {
 
   it('reports a missing shop and a malformed -c shop value', () => {
     const dir = shopsDir({ 'example.json': example });
-    expect(errorOf(() => loadShops(new App({ context: { shop: 'nope' } }), dir))).toBeInstanceOf(
-      ShopLoadError,
-    );
-    expect(errorOf(() => loadShops(new App({ context: { shop: '../etc' } }), dir))).toBeInstanceOf(
-      ShopLoadError,
-    );
+    expect(errorOf(() => loadShops(testApp({ shop: 'nope' }), dir))).toBeInstanceOf(ShopLoadError);
+    expect(errorOf(() => loadShops(testApp({ shop: '../etc' }), dir))).toBeInstanceOf(ShopLoadError);
   });
 
   it('reports an empty or missing directory', () => {
-    const empty = mkdtempSync(join(tmpdir(), 'pitcrew-shops-'));
+    const empty = scratchDir('pitcrew-shops-');
     mkdirSync(join(empty, 'nested.json'));
     expect(errorOf(() => loadShopsFromDir(shopsDir({})))).toBeInstanceOf(ShopLoadError);
     expect(errorOf(() => loadShopsFromDir(join(empty, 'missing')))).toBeInstanceOf(ShopLoadError);

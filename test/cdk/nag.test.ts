@@ -5,6 +5,7 @@ import { Bucket } from 'aws-cdk-lib/aws-s3';
 import type { IConstruct } from 'constructs';
 import { describe, expect, it } from 'vitest';
 import { createStacks } from '../../lib/create-stacks';
+import { appOutdir } from '../support/scratch-dir';
 import { exampleShop, shopWith, synthShop } from './synth';
 
 /** Every acknowledgement recorded in the tree: rule id → reason, with the construct path. */
@@ -103,7 +104,7 @@ describe('cdk-nag AwsSolutions', () => {
   });
 
   it('is registered by createStacks: an unacknowledged violation fails the synth', () => {
-    const app = new App({ context: { 'aws:cdk:bundling-stacks': [] } });
+    const app = new App({ context: { 'aws:cdk:bundling-stacks': [] }, outdir: appOutdir() });
     const [stack] = createStacks(app, [exampleShop()], { defaultEnv: {} });
     new Bucket(stack!, 'NoSslNoLogs');
     expect(() => app.synth()).toThrow(/AwsSolutions-S10/);

@@ -11,6 +11,7 @@ import { loadShopFile } from '../../lib/load-shops';
 import { REPO_ROOT, SHOPS_DIR } from '../../lib/paths';
 import type { PitcrewStack } from '../../lib/pitcrew-stack';
 import { parseShopConfig, type ShopConfig, type ShopConfigInput } from '../../runtime/config/shop-config';
+import { appOutdir } from '../support/scratch-dir';
 
 /** A fixed account/region: templates look like a real deploy's and do not depend on the machine. */
 export const TEST_ENV = { account: '123456789012', region: 'us-east-1' } as const;
@@ -64,7 +65,7 @@ export function synthShop(shop: ShopConfig, options: SynthOptions = {}): Synthes
       ...options.context,
     },
     builtinCloudFormationValidation: options.cloudFormationValidation ?? false,
-    ...(options.bundleInto ? { outdir: options.bundleInto } : {}),
+    outdir: options.bundleInto ?? appOutdir(),
   });
   const [stack] = createStacks(app, [shop], { defaultEnv: env });
   if (!stack) throw new Error('createStacks returned no stack');
