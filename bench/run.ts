@@ -33,6 +33,7 @@ import {
 } from './report';
 import { SERVER_ENTRY, type ServerHandle, startServer } from './server-process';
 import { formatSoak, runSoak, type SoakSummary } from './soak';
+import { formatTargets, judgeTargets, type TargetVerdict } from './targets';
 
 export interface BenchOptions {
   levels: number[];
@@ -67,6 +68,8 @@ export interface BenchResults {
   bundles: BundleResult[];
   levels: LevelSummary[];
   soak?: SoakSummary;
+  /** Issue 8's targets judged on this run (bench/targets.ts). */
+  targets: TargetVerdict[];
 }
 
 const BENCH_DIR = join(REPO_ROOT, 'bench');
@@ -289,6 +292,9 @@ export async function runBench(options: BenchOptions): Promise<{ file: string; r
     if (bundles.length > 0)
       options.log(`tool Lambda bundles (size, module load):\n${formatBundles(bundles)}`);
 
+    const targets = judgeTargets({ levels, bundles, ...(soak ? { soak } : {}) });
+    options.log(`issue 8 targets:\n${formatTargets(targets)}`);
+
     const { log: _log, progress: _progress, ...args } = options;
     const results: BenchResults = {
       startedAt,
@@ -304,6 +310,7 @@ export async function runBench(options: BenchOptions): Promise<{ file: string; r
       bundles,
       levels,
       ...(soak ? { soak } : {}),
+      targets,
     };
     const file =
       options.outFile ??
