@@ -49,7 +49,7 @@ export interface ToolDefinition<Schema extends z.ZodMiniType = z.ZodMiniType> {
   name: ToolName;
   /** What the model reads to decide when to call the tool. */
   description: string;
-  /** Built per shop so enums (service ids) come from the shop's configuration. */
+  /** Built per shop so enums (service ids) come from the shop's configuration; use `parametersFor`, which builds it once. */
   parameters(shop: ShopConfig): Schema;
   /** Refuse with CUSTOMER_REQUIRED until the call is bound to a customer. */
   requiresCustomer: boolean;
@@ -62,9 +62,32 @@ export function defineTool<Schema extends z.ZodMiniType>(
   return definition;
 }
 
+const schemasByShop = new WeakMap<ShopConfig, Map<ToolName, z.ZodMiniType>>();
+
+/**
+ * A tool's argument schema for a shop, built once per shop object. Building one costs more than
+ * using it: 0.2–0.3 ms a tool call after a moment's idle, against ~0.05 ms for the parse.
+ */
+export function parametersFor<Schema extends z.ZodMiniType>(
+  definition: ToolDefinition<Schema>,
+  shop: ShopConfig,
+): Schema {
+  let schemas = schemasByShop.get(shop);
+  if (!schemas) {
+    schemas = new Map();
+    schemasByShop.set(shop, schemas);
+  }
+  let schema = schemas.get(definition.name);
+  if (!schema) {
+    schema = definition.parameters(shop);
+    schemas.set(definition.name, schema);
+  }
+  return schema as Schema;
+}
+
 /** The Chat Completions `tools[]` entry for a tool, generated from its zod schema. */
 export function toOpenAiTool(definition: ToolDefinition, shop: ShopConfig) {
-  const { $schema: _ignored, ...parameters } = z.toJSONSchema(definition.parameters(shop), {
+  const { $schema: _ignored, ...parameters } = z.toJSONSchema(parametersFor(definition, shop), {
     io: 'input',
     target: 'draft-7',
     unrepresentable: 'any',

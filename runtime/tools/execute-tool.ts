@@ -8,7 +8,7 @@ import { formatPath } from '../config/shop-config';
 import type { Logger } from '../observability/logger';
 import type * as z from '../zod';
 import { type ToolEvent, ToolFailure, type ToolResult, toolEventSchema } from './contract';
-import type { ToolDefinition, ToolDependencies } from './define-tool';
+import { parametersFor, type ToolDefinition, type ToolDependencies } from './define-tool';
 import { TOOL_DEFINITIONS } from './handlers';
 
 export async function executeTool(
@@ -47,7 +47,7 @@ export async function executeTool(
   }
 
   const definition = TOOL_DEFINITIONS[event.tool] as ToolDefinition;
-  const args = definition.parameters(deps.shop).safeParse(event.arguments);
+  const args = parametersFor(definition, deps.shop).safeParse(event.arguments);
   if (!args.success) {
     const { field, message } = describeArgumentIssue(args.error);
     return fail({

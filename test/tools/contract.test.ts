@@ -2,7 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { CustomersRepository } from '../../runtime/data/customers-repo';
 import { createLogger } from '../../runtime/observability/logger';
 import { TOOL_CATALOG, TOOL_NAMES } from '../../runtime/tools/catalog';
-import { toOpenAiTool } from '../../runtime/tools/define-tool';
+import { parametersFor, toOpenAiTool } from '../../runtime/tools/define-tool';
 import { executeTool } from '../../runtime/tools/execute-tool';
 import { TOOL_DEFINITIONS } from '../../runtime/tools/handlers';
 import { createToolHarness, exampleShop } from '../support/tool-harness';
@@ -25,6 +25,17 @@ describe('tool contract', () => {
     const slots = toOpenAiTool(TOOL_DEFINITIONS.get_available_slots, shop).function.parameters as any;
     expect(slots.required).toEqual(['date', 'service_type']);
     expect(slots.properties.service_type.enum).toEqual(shop.services.map((s) => s.id));
+  });
+
+  it('builds a tool’s argument schema once per shop, each shop with its own services', () => {
+    const shop = exampleShop();
+    const other = exampleShop({ services: shop.services.slice(0, 1) });
+    const slots = TOOL_DEFINITIONS.get_available_slots;
+    expect(parametersFor(slots, shop)).toBe(parametersFor(slots, shop));
+    expect(parametersFor(slots, other)).not.toBe(parametersFor(slots, shop));
+    const secondService = { date: 'tomorrow', service_type: shop.services[1]!.id };
+    expect(parametersFor(slots, shop).safeParse(secondService).success).toBe(true);
+    expect(parametersFor(slots, other).safeParse(secondService).success).toBe(false);
   });
 
   it('a malformed event, another shop’s session, or an unknown tool is refused without throwing', async () => {
