@@ -30,7 +30,7 @@ export const LAMBDA_BUNDLING = {
    * from an ESM bundle loads it as CommonJS, file by file, through Node's CJS export detection:
    * ~85 ms of a ~180 ms tool cold start. Bundled, tree-shaken and minified it costs a fraction of
    * that, and the deployed SDK is the version the tests ran against. The bundle is bigger for it
-   * (README, Benchmark).
+   * (docs/benchmark.md, "Lambda bundles").
    */
   externalModules: [] as string[],
   /**

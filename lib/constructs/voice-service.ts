@@ -41,7 +41,7 @@ export const HEALTH_CHECK_PATH = '/healthz';
  * 0.5 vCPU / 1 GB: a task holds up to `calls.maxConcurrentCallsPerTask` (default 25) calls, each a
  * Twilio media WebSocket plus Deepgram and OpenAI streams with μ-law/base64 work every 20 ms.
  * `npm run bench` measures ~0.8–1.1 % of a core per busy call and ~80 MB of heap plus ~1 MB per call
- * (README "Benchmark"), so 25 calls use about half the task's CPU: CPU scaling (50 %) adds a task
+ * (README and docs/benchmark.md), so 25 calls use about half the task's CPU: CPU scaling (50 %) adds a task
  * before the cap is reached, and the cap keeps a burst from starving the calls already up. 0.25 vCPU
  * would leave no headroom, and arm64 keeps this size cheap.
  */

@@ -3,7 +3,7 @@
  * is actually read.
  *
  * `--enable-source-maps` parses the whole map while the bundle loads: ~23 ms of a ~133 ms tool cold
- * start (Node 22, README Benchmark), on every cold start, for stacks that are read only when
+ * start (Node 22, docs/benchmark.md), on every cold start, for stacks that are read only when
  * something fails. V8 formats `error.stack` on first access through `Error.prepareStackTrace`, so
  * this hook reads and parses `<bundle>.map` then, once per process, and maps each frame of a file
  * that has a map beside it; frames of other files are printed as V8 prints them.

@@ -19,8 +19,8 @@ const API_VERSION = '2010-04-01';
  * without those three modules: `twilio()` `require`s all of Twilio's ~40 domains, and the Account
  * resource every one of its ~30 sub-resources (messages, conferences, queues, …), and a bundler
  * packs each of them. With `twilio()` the dialer bundle was 4.0 MB and loaded in 284–459 ms; through
- * the `api` domain 1.6 MB and ~160 ms; through the Calls resource alone it is the size README
- * "Benchmark" gives. The dialer tests place calls through this against the REST fake, so an SDK
+ * the `api` domain 1.6 MB and ~160 ms; through the Calls resource alone it is the size docs/benchmark.md
+ * ("Lambda bundles") gives. The dialer tests place calls through this against the REST fake, so an SDK
  * upgrade that moves these modules fails there, not in production.
  */
 function callsResource(client: BaseTwilio.Client, accountSid: string, baseUrl: string) {

@@ -6,7 +6,7 @@
  * delta (about 60 a second per speaking call) then crosses the web-streams machinery before the
  * SDK's own SSE decoding sees it. The SDK iterates any async-iterable body, so giving it the Node
  * stream skips that layer: CPU per delta 43.5 → 36.7 µs on the build machine, request included
- * (README, "Benchmark"). Only what the SDK uses is implemented: string or byte bodies, abort
+ * (docs/benchmark.md). Only what the SDK uses is implemented: string or byte bodies, abort
  * signals, status, headers, and reading the body as a stream, text, JSON or bytes.
  *
  * The body is iterated through `reusableBody`, not the stream's own iterator: the SDK stops reading
