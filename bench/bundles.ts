@@ -11,7 +11,7 @@ import { mkdtempSync, readFileSync, rmSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
-import { build } from 'esbuild';
+import { type BuildOptions, build } from 'esbuild';
 import { LAMBDA_BUNDLING } from '../lib/lambda-bundling';
 import { REPO_ROOT } from '../lib/paths';
 import { localTableNames } from '../runtime/data/create-tables';
@@ -33,9 +33,10 @@ const LOAD_SCRIPT =
   'const t = performance.now(); await import(process.argv[1]);' +
   'process.stdout.write("\\nLOAD_MS " + (performance.now() - t));';
 
-async function bundle(entry: string, outfile: string): Promise<number> {
-  await build({
-    entryPoints: [join(REPO_ROOT, entry)],
+/** esbuild's options for a Lambda entry (absolute path) with the settings the stack deploys. */
+export function lambdaBuildOptions(entryPath: string, outfile: string): BuildOptions {
+  return {
+    entryPoints: [entryPath],
     outfile,
     bundle: true,
     platform: 'node',
@@ -51,7 +52,11 @@ async function bundle(entry: string, outfile: string): Promise<number> {
       Object.entries(LAMBDA_BUNDLING.aliases).map(([from, to]) => [from, join(REPO_ROOT, to)]),
     ),
     logLevel: 'warning',
-  });
+  };
+}
+
+async function bundle(entry: string, outfile: string): Promise<number> {
+  await build(lambdaBuildOptions(join(REPO_ROOT, entry), outfile));
   return statSync(outfile).size;
 }
 

@@ -1,7 +1,7 @@
 /**
  * Stacks of a minified bundle read in TypeScript positions, with the map parsed only when a stack is
  * first read (runtime/observability/source-mapped-stacks.ts): the fixture is bundled with the Lambda
- * settings (lib/lambda-bundling.ts) and run in fresh Node processes, as a cold start would.
+ * settings (lib/lambda-bundling.ts, through bench/bundles.ts) and run in fresh Node processes, as a cold start would.
  */
 import { execFile } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
@@ -10,7 +10,7 @@ import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { build } from 'esbuild';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { LAMBDA_BUNDLING } from '../../lib/lambda-bundling';
+import { lambdaBuildOptions } from '../../bench/bundles';
 import { REPO_ROOT } from '../../lib/paths';
 
 const run = promisify(execFile);
@@ -18,19 +18,7 @@ const OUT = mkdtempSync(join(tmpdir(), 'pitcrew-stacks-'));
 const BUNDLE = join(OUT, 'index.mjs');
 
 beforeAll(async () => {
-  await build({
-    entryPoints: [join(REPO_ROOT, 'test/fixtures/stacks/entry.ts')],
-    outfile: BUNDLE,
-    bundle: true,
-    platform: 'node',
-    format: 'esm',
-    target: LAMBDA_BUNDLING.target,
-    minify: LAMBDA_BUNDLING.minify,
-    sourcemap: LAMBDA_BUNDLING.sourceMap,
-    sourcesContent: LAMBDA_BUNDLING.sourcesContent,
-    banner: { js: LAMBDA_BUNDLING.banner },
-    logLevel: 'warning',
-  });
+  await build(lambdaBuildOptions(join(REPO_ROOT, 'test/fixtures/stacks/entry.ts'), BUNDLE));
 }, 60_000);
 
 afterAll(() => rmSync(OUT, { recursive: true, force: true }));
