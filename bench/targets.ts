@@ -44,7 +44,7 @@ const SOAK_MINUTES = 10;
 /** The server is one Node process: 200 calls on it are the target's "200 calls per core". */
 const CALLS_PER_CORE = 200;
 
-const ms = (n: number | null) => (n === null ? '-' : `${n} ms`);
+const ms = (n: number | null): string => (n === null ? '-' : `${n} ms`);
 const unmeasured = (id: string, target: string, why: string): TargetVerdict => ({
   id,
   target,
@@ -71,7 +71,7 @@ function everyLevel(
   target: string,
   pick: (level: LevelSummary) => number | null,
   limit: number,
-  unit: (n: number) => string,
+  unit: (n: number) => string = ms,
 ): TargetVerdict {
   const levels = [...run.levels].sort((a, b) => a.calls - b.calls);
   const figures = levels.map((l) => ({ calls: l.calls, value: pick(l) }));
@@ -156,7 +156,6 @@ export function judgeTargets(run: JudgedRun): TargetVerdict[] {
       // Results files from before 2026-12-05 do not have this figure.
       (l) => l.firstAudioAfterSentenceMs?.p99 ?? null,
       20,
-      (n) => `${n} ms`,
     ),
     everyLevel(
       run,
@@ -164,7 +163,6 @@ export function judgeTargets(run: JudgedRun): TargetVerdict[] {
       'interruption ≤ 20 ms p99 after the STT event (STT event → clear)',
       (l) => l.interruptionSttEventToClearMs.p99,
       20,
-      (n) => `${n} ms`,
     ),
     perCore(
       'no-late-frames',
