@@ -3,8 +3,9 @@
  * minified, node22, source maps without sources, nothing external, the same aliases), built into a temporary
  * directory; then each function's
  * module-load time, i.e. a cold start's `import()` of the bundle, in a fresh Node process with that
- * function's environment. Every tool function bundles the same entry (runtime/tools/lambda.ts) and
- * differs only in TOOL_NAME, so the bundle is built once and loaded once per tool.
+ * function's environment. The tool functions bundle one of two entries (TOOL_LAMBDA_ENTRIES: with or
+ * without the Scheduler client) and otherwise differ only in TOOL_NAME, so each entry is built once
+ * and its bundle loaded once per tool that uses it.
  */
 import { execFile } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync, statSync } from 'node:fs';
@@ -16,7 +17,14 @@ import { LAMBDA_BUNDLING } from '../lib/lambda-bundling';
 import { REPO_ROOT } from '../lib/paths';
 import { localTableNames } from '../runtime/data/create-tables';
 import { tableNamesToEnv } from '../runtime/data/table-definitions';
-import { SHOP_CONFIG_ENV, TOOL_NAME_ENV, TOOL_NAMES } from '../runtime/tools/catalog';
+import {
+  SHOP_CONFIG_ENV,
+  TOOL_CATALOG,
+  TOOL_LAMBDA_ENTRIES,
+  TOOL_NAME_ENV,
+  TOOL_NAMES,
+  toolLambdaEntry,
+} from '../runtime/tools/catalog';
 
 const run = promisify(execFile);
 
@@ -28,6 +36,14 @@ export interface BundleResult {
   loadMs: number;
   loadRunsMs: number[];
 }
+
+/** What the stack gives the reminder tools (deploy-time references there), so their cold start builds the Scheduler client as it would in Lambda. */
+const REMINDER_ENV = {
+  REMINDER_SCHEDULE_GROUP: 'pitcrew-bench-reminders',
+  REMINDER_TARGET_ARN: 'arn:aws:lambda:us-east-1:123456789012:function:pitcrew-bench-dialer',
+  REMINDER_ROLE_ARN: 'arn:aws:iam::123456789012:role/pitcrew-bench-scheduler',
+  REMINDER_DLQ_ARN: 'arn:aws:sqs:us-east-1:123456789012:pitcrew-bench-reminders-dlq',
+};
 
 const LOAD_SCRIPT =
   'const t = performance.now(); await import(process.argv[1]);' +
@@ -88,18 +104,24 @@ export async function measureBundles(runs: number, only?: string[]): Promise<Bun
       AWS_ENDPOINT_URL_DYNAMODB: 'http://127.0.0.1:9',
       VPIC_BASE_URL: 'http://127.0.0.1:9',
     };
-    const tool = { entry: 'runtime/tools/lambda.ts', file: join(out, 'tool', 'index.mjs') };
-    const dialer = { entry: 'runtime/reminders/dialer-lambda.ts', file: join(out, 'dialer', 'index.mjs') };
-    const [toolBytes, dialerBytes] = await Promise.all([
-      bundle(tool.entry, tool.file),
-      bundle(dialer.entry, dialer.file),
-    ]);
+    const builds = [
+      ...Object.entries(TOOL_LAMBDA_ENTRIES).map(([key, entry]) => ({
+        entry,
+        file: join(out, key, 'index.mjs'),
+      })),
+      { entry: 'runtime/reminders/dialer-lambda.ts', file: join(out, 'dialer', 'index.mjs') },
+    ];
+    const sizes = await Promise.all(builds.map((b) => bundle(b.entry, b.file)));
+    const built = new Map(builds.map((b, i) => [b.entry, { ...b, bytes: sizes[i]! }]));
     const functions = [
-      ...TOOL_NAMES.map((name) => ({ name, ...tool, bytes: toolBytes, env: { [TOOL_NAME_ENV]: name } })),
+      ...TOOL_NAMES.map((name) => ({
+        name,
+        ...built.get(toolLambdaEntry(name))!,
+        env: { [TOOL_NAME_ENV]: name, ...(TOOL_CATALOG[name].managesReminders ? REMINDER_ENV : {}) },
+      })),
       {
         name: 'reminder_dialer',
-        ...dialer,
-        bytes: dialerBytes,
+        ...built.get('runtime/reminders/dialer-lambda.ts')!,
         env: { PUBLIC_BASE_URL: 'https://voice.example.com', TWILIO_API_BASE_URL: 'http://127.0.0.1:9' },
       },
     ];

@@ -9,6 +9,7 @@ import {
   TOOL_NAMES,
   type ToolInfrastructure,
   type ToolName,
+  toolLambdaEntry,
 } from '../../runtime/tools/catalog';
 import { acknowledgeWildcardResource } from '../nag';
 import { pascalCase } from '../naming';
@@ -41,7 +42,7 @@ export class Tools extends Construct {
       const tableAccess = Object.entries(spec.tables) as [TableKey, 'read' | 'readwrite'][];
 
       const fn = createNodeFunction(this, pascalCase(toolName), {
-        entry: 'runtime/tools/lambda.ts',
+        entry: toolLambdaEntry(toolName),
         description: `Pitcrew ${shop.shopId}: ${toolName} tool`,
         environment: {
           [TOOL_NAME_ENV]: toolName,

@@ -15,6 +15,7 @@ import {
   type ReconnectPolicy,
 } from '../providers/reconnecting';
 import { createReminderOutcomeRecorder } from '../reminders/call-outcome';
+import { reminderSchedulerFromEnv } from '../reminders/reminder-scheduler';
 import { TwilioCallControl } from '../telephony/call-control';
 import { createToolDependencies } from '../tools/dependencies';
 import { LambdaToolInvoker, LocalToolInvoker, type ToolInvoker } from '../tools/invoker';
@@ -39,7 +40,13 @@ export function createServerDependencies(config: ServerConfig, logger: Logger): 
   } else {
     const vin = config.tools.vpicBaseUrl ? { vpicBaseUrl: config.tools.vpicBaseUrl } : {};
     invoker = new LocalToolInvoker(
-      createToolDependencies({ shop: config.shop, db, tables: config.tables, vin }),
+      createToolDependencies({
+        shop: config.shop,
+        db,
+        tables: config.tables,
+        vin,
+        reminders: reminderSchedulerFromEnv(process.env, { logger }),
+      }),
       logger,
     );
   }

@@ -7,7 +7,7 @@ import type { TableNames } from '../data/table-definitions';
 import { VehiclesRepository } from '../data/vehicles-repo';
 import type { Logger } from '../observability/logger';
 import { EmfMetricSink, type MetricSink } from '../observability/metrics';
-import { type ReminderScheduler, reminderSchedulerFromEnv } from '../reminders/reminder-scheduler';
+import type { ReminderScheduler } from '../reminders/reminder-scheduler';
 import type { ToolDependencies, VinDecoderOptions } from './define-tool';
 
 export interface ToolDependencyOptions {
@@ -17,8 +17,11 @@ export interface ToolDependencyOptions {
   vin?: VinDecoderOptions;
   /** Injected in tests to pin "now"; production reads the real clock. */
   now?: () => Temporal.Instant;
-  /** Default: from the REMINDER_* environment (a no-op scheduler when unset, as in local dev). */
-  reminders?: ReminderScheduler;
+  /**
+   * Required, not read from the environment here: the Scheduler client is then bundled only where
+   * an entry asks for it (reminderSchedulerFromEnv), not into every tool Lambda.
+   */
+  reminders: ReminderScheduler;
   /** Default: CloudWatch EMF lines on stdout. */
   metrics?: MetricSink;
   logger?: Pick<Logger, 'warn' | 'error'>;
@@ -32,7 +35,7 @@ export function createToolDependencies(options: ToolDependencyOptions): ToolDepe
     appointments: new AppointmentsRepository(options.db, options.tables),
     now: options.now ?? (() => Temporal.Now.instant()),
     vin: options.vin ?? {},
-    reminders: options.reminders ?? reminderSchedulerFromEnv(process.env, { logger: options.logger }),
+    reminders: options.reminders,
     metrics: options.metrics ?? new EmfMetricSink(),
     ...(options.logger ? { logger: options.logger } : {}),
   };

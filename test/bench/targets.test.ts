@@ -4,6 +4,7 @@ import type { BundleResult } from '../../bench/bundles';
 import type { LevelSummary } from '../../bench/report';
 import { summarizeSoak } from '../../bench/soak';
 import { formatTargets, judgeTargets, mergeRuns, type TargetVerdict } from '../../bench/targets';
+import { type ToolName, toolLambdaEntry } from '../../runtime/tools/catalog';
 
 const d = (...values: number[]) => distribution(values);
 
@@ -48,7 +49,7 @@ function level(calls: number, changes: Partial<LevelSummary> = {}): LevelSummary
 
 const bundle = (fn: string, bytes: number, loadMs: number): BundleResult => ({
   function: fn,
-  entry: fn === 'reminder_dialer' ? 'runtime/reminders/dialer-lambda.ts' : 'runtime/tools/lambda.ts',
+  entry: fn === 'reminder_dialer' ? 'runtime/reminders/dialer-lambda.ts' : toolLambdaEntry(fn as ToolName),
   bytes,
   loadMs,
   loadRunsMs: [loadMs],

@@ -16,7 +16,7 @@ import { Temporal } from 'temporal-polyfill';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { MAX_TOOL_BUNDLE_BYTES } from '../../bench/targets';
 import { tableNamesToEnv } from '../../runtime/data/table-definitions';
-import { TOOL_NAMES, type ToolName } from '../../runtime/tools/catalog';
+import { TOOL_CATALOG, TOOL_NAMES, type ToolName } from '../../runtime/tools/catalog';
 import type { ToolResult } from '../../runtime/tools/contract';
 import { LambdaToolInvoker } from '../../runtime/tools/invoker';
 import { exampleShop, synthShop } from '../cdk/synth';
@@ -125,6 +125,14 @@ describe('synthesized tool Lambda bundles', () => {
     for (const [tool, fn] of functions) {
       const size = statSync(fn.bundle).size;
       expect(size, `${tool} bundle size`).toBeLessThanOrEqual(MAX_TOOL_BUNDLE_BYTES);
+    }
+  });
+
+  it('carry the Scheduler client only in the tools that manage reminders', () => {
+    for (const [tool, fn] of functions) {
+      // An operation name of the Scheduler client's commands, which no other client has.
+      const hasScheduler = readFileSync(fn.bundle, 'utf8').includes('CreateSchedule');
+      expect(hasScheduler, tool).toBe(TOOL_CATALOG[tool].managesReminders);
     }
   });
 
