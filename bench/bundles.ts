@@ -25,6 +25,7 @@ import {
   TOOL_NAMES,
   toolLambdaEntry,
 } from '../runtime/tools/catalog';
+import { pinnableCores, pinned } from './host';
 
 const run = promisify(execFile);
 
@@ -32,10 +33,18 @@ export interface BundleResult {
   function: string;
   entry: string;
   bytes: number;
-  /** Median of the runs, ms from import() called to resolved. */
+  /**
+   * ms from import() called to resolved: the median of the runs, or where the runs were pinned to
+   * each core in turn, the slowest core's median (a Lambda may land on either).
+   */
   loadMs: number;
   loadRunsMs: number[];
+  /** Per core, when the runs could be pinned (bench/host.ts). */
+  loadByCore?: { core: number; medianMs: number; runsMs: number[] }[];
 }
+
+const median = (values: readonly number[]) =>
+  [...values].sort((a, b) => a - b)[Math.floor(values.length / 2)]!;
 
 /** What the stack gives the reminder tools (deploy-time references there), so their cold start builds the Scheduler client as it would in Lambda. */
 const REMINDER_ENV = {
@@ -76,8 +85,13 @@ async function bundle(entry: string, outfile: string): Promise<number> {
   return statSync(outfile).size;
 }
 
-async function loadTime(file: string, env: Record<string, string>): Promise<number> {
-  const { stdout } = await run(process.execPath, ['--input-type=module', '-e', LOAD_SCRIPT, file], {
+async function loadTime(
+  file: string,
+  env: Record<string, string>,
+  core: number | undefined,
+): Promise<number> {
+  const [command, args] = pinned(core, process.execPath, ['--input-type=module', '-e', LOAD_SCRIPT, file]);
+  const { stdout } = await run(command, args, {
     env: { PATH: process.env.PATH ?? '', ...env },
     timeout: 30_000,
   });
@@ -127,17 +141,25 @@ export async function measureBundles(runs: number, only?: string[]): Promise<Bun
     ];
     const selected = only ? functions.filter((fn) => only.includes(fn.name)) : functions;
     const results: BundleResult[] = [];
+    const cores = await pinnableCores();
     // One at a time: parallel cold starts on two cores would measure contention, not load time.
+    // Pinned runs alternate between the cores, so a drift in the host's speed touches each alike.
     for (const fn of selected) {
-      const times: number[] = [];
-      for (let i = 0; i < runs; i++) times.push(await loadTime(fn.file, { ...common, ...fn.env }));
-      const sorted = [...times].sort((a, b) => a - b);
+      const byCore = new Map<number | undefined, number[]>(
+        (cores.length > 0 ? cores : [undefined]).map((core) => [core, []]),
+      );
+      for (let i = 0; i < runs; i++) {
+        for (const [core, times] of byCore)
+          times.push(await loadTime(fn.file, { ...common, ...fn.env }, core));
+      }
+      const perCore = [...byCore].map(([core, runsMs]) => ({ core, medianMs: median(runsMs), runsMs }));
       results.push({
         function: fn.name,
         entry: fn.entry,
         bytes: fn.bytes,
-        loadMs: sorted[Math.floor(sorted.length / 2)]!,
-        loadRunsMs: times,
+        loadMs: Math.max(...perCore.map((c) => c.medianMs)),
+        loadRunsMs: perCore.flatMap((c) => c.runsMs),
+        ...(cores.length > 0 ? { loadByCore: perCore.map((c) => ({ ...c, core: c.core as number })) } : {}),
       });
     }
     return results;

@@ -223,7 +223,10 @@ export function formatBundles(bundles: BundleResult[]): string {
   return bundles
     .map(
       (b) =>
-        `  ${b.function.padEnd(26)} ${(b.bytes / 1024).toFixed(1).padStart(7)} KB  load ${f(b.loadMs)} ms`,
+        `  ${b.function.padEnd(26)} ${(b.bytes / 1024).toFixed(1).padStart(7)} KB  load ${f(b.loadMs)} ms` +
+        (b.loadByCore
+          ? `  (by core: ${b.loadByCore.map((c) => `${c.core}: ${f(c.medianMs)}`).join(', ')})`
+          : ''),
     )
     .join('\n');
 }

@@ -15,6 +15,7 @@ import { REPO_ROOT } from '../lib/paths';
 import { createTables, localTableNames } from '../runtime/data/create-tables';
 import type { ServerMetrics } from '../runtime/server/metrics-route';
 import { type BundleResult, measureBundles } from './bundles';
+import { type CoreSpeed, formatCoreSpeeds, measureCoreSpeeds } from './host';
 import {
   type FakesLevelResult,
   type FakesReady,
@@ -62,7 +63,15 @@ export interface BenchOptions {
 
 export interface BenchResults {
   startedAt: string;
-  machine: { cpuModel: string; cores: number; totalMemoryGb: number; node: string; platform: string };
+  machine: {
+    cpuModel: string;
+    cores: number;
+    totalMemoryGb: number;
+    node: string;
+    platform: string;
+    /** Empty where processes cannot be pinned (no taskset). */
+    coreSpeeds: CoreSpeed[];
+  };
   args: Omit<BenchOptions, 'log' | 'progress'>;
   profile: (typeof PROFILES)[ProfileName];
   bundles: BundleResult[];
@@ -212,6 +221,9 @@ export async function runBench(options: BenchOptions): Promise<{ file: string; r
     } else if (!existsSync(SERVER_ENTRY)) {
       throw new Error(`${SERVER_ENTRY} does not exist: run without --no-build`);
     }
+    // Before anything else runs, so the loops have the cores to themselves.
+    const coreSpeeds = await measureCoreSpeeds();
+    options.log(formatCoreSpeeds(coreSpeeds));
 
     let stopDynamoNow: () => Promise<void> = async () => {};
     let endpoint = options.dynamoEndpoint;
@@ -304,6 +316,7 @@ export async function runBench(options: BenchOptions): Promise<{ file: string; r
         totalMemoryGb: Math.round(totalmem() / 2 ** 30),
         node: process.version,
         platform: `${process.platform}-${process.arch}`,
+        coreSpeeds,
       },
       args,
       profile: PROFILES[options.profile],

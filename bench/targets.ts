@@ -114,7 +114,8 @@ function soakTarget(soak: SoakSummary | undefined): TargetVerdict {
 function bundleTargets(bundles: readonly BundleResult[]): TargetVerdict[] {
   const tools = bundles.filter((b) => b.function !== DIALER_FUNCTION);
   const sizeTarget = `tool bundles ≤ 500 KB each (${MAX_TOOL_BUNDLE_BYTES.toLocaleString('en-US')} bytes)`;
-  const loadTarget = 'tool bundles load in ≤ 100 ms each (median cold import())';
+  const loadTarget =
+    'tool bundles load in ≤ 100 ms each (median cold import(), on the slowest core where pinned)';
   if (tools.length === 0)
     return [
       unmeasured('bundle-size', sizeTarget, 'bundles not timed in this run'),
@@ -133,7 +134,11 @@ function bundleTargets(bundles: readonly BundleResult[]): TargetVerdict[] {
     {
       id: 'bundle-load',
       target: loadTarget,
-      measured: `${Math.min(...loads)}–${Math.max(...loads)} ms (slowest ${slowest.function})`,
+      measured:
+        `${Math.min(...loads)}–${Math.max(...loads)} ms (slowest ${slowest.function})` +
+        (slowest.loadByCore
+          ? `; by core ${slowest.loadByCore.map((c) => `${c.core}: ${c.medianMs}`).join(', ')} ms`
+          : ''),
       met: loads.every((t) => t <= 100),
     },
   ];

@@ -178,6 +178,21 @@ describe('issue 8 targets judged on a run', () => {
     expect(verdicts['bundle-load']!.met).toBe(false);
   });
 
+  it('names the per-core medians of the slowest tool when its runs were pinned to each core', () => {
+    const run = goodRun();
+    run.bundles[1] = {
+      ...bundle('book_appointment', 476_590, 140.2),
+      loadByCore: [
+        { core: 0, medianMs: 140.2, runsMs: [140.2] },
+        { core: 1, medianMs: 96.5, runsMs: [96.5] },
+      ],
+    };
+    expect(byId(judgeTargets(run))['bundle-load']).toMatchObject({
+      met: false,
+      measured: '80–140.2 ms (slowest book_appointment); by core 0: 140.2, 1: 96.5 ms',
+    });
+  });
+
   it('judges several results files as one run, each part from the first file that has it', () => {
     const levels = { levels: [level(1, { overheadMs: d(9) }), level(10)], bundles: [] };
     const soak = { levels: [level(1)], bundles: goodRun().bundles, soak: flatSoak(10) };
