@@ -227,7 +227,10 @@ export const shopConfigSchema = z
     ),
     customDomain: z.optional(customDomain),
     vpcId: optionalMatching(/^vpc-[0-9a-f]{8,17}$/, 'must be a VPC id such as "vpc-0123456789abcdef0"'),
-    alarmEmail: z.email('must be an e-mail address'),
+    // A schema's own message outranks requiredFieldMessages, so it tells a missing value apart itself.
+    alarmEmail: z.email({
+      error: (issue) => (issue.input === undefined ? 'is required' : 'must be an e-mail address'),
+    }),
     aws: z.optional(
       z.strictObject({
         account: optionalMatching(/^\d{12}$/, 'must be a 12-digit AWS account id'),

@@ -109,6 +109,30 @@ describe('shop configuration', () => {
     expect(problems(mutate).join('\n')).toContain(expected);
   });
 
+  it('says "is required" for every field that must be there, whatever its own message for a bad value', () => {
+    const required: string[] = [];
+    for (const [scope, fields] of [
+      ['', Object.keys(example())],
+      ['services[0].', Object.keys(example().services[0])],
+    ] as const) {
+      for (const field of fields) {
+        const config = example();
+        if (scope) delete config.services[0][field];
+        else delete config[field];
+        let found: string[];
+        try {
+          parseShopConfig(config, 'shops/test.json');
+          continue; // optional, or defaulted
+        } catch (error) {
+          found = (error as ShopConfigError).problems;
+        }
+        required.push(`${scope}${field}`);
+        expect(found, `${scope}${field}`).toEqual([`${scope}${field}: is required`]);
+      }
+    }
+    expect(required).toEqual(expect.arrayContaining(['shopId', 'alarmEmail', 'services[0].id']));
+  });
+
   it('accepts a time zone by its canonical name, an alias or UTC, and refuses an abbreviation', () => {
     for (const zone of ['America/Chicago', 'America/Argentina/Buenos_Aires', 'US/Central', 'UTC']) {
       const config = example();
