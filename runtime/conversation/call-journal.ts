@@ -4,7 +4,7 @@
  */
 
 import type { Temporal } from 'temporal-polyfill';
-import type { CallRecord, CallsRepository } from '../data/calls-repo';
+import type { CallRecord, CallsRepository, ConfirmationGateState } from '../data/calls-repo';
 import type { Logger } from '../observability/logger';
 import type { ChatUsage } from '../providers/interfaces';
 import { TurnMetrics } from './turn-metrics';
@@ -77,9 +77,14 @@ export class CallJournal {
    * A state equal to the last one asked for is not written again: a stream that drops without a
    * hang-up ends with the state its last turn saved.
    */
-  persist(messages: unknown[], customerId: string | null, finished: boolean): Promise<void> {
-    const state = { messagesJson: JSON.stringify(messages), customerId, finished };
-    const fingerprint = `${finished}|${customerId}|${state.messagesJson}`;
+  persist(
+    messages: unknown[],
+    customerId: string | null,
+    finished: boolean,
+    gate: ConfirmationGateState,
+  ): Promise<void> {
+    const state = { messagesJson: JSON.stringify(messages), customerId, finished, gate };
+    const fingerprint = `${finished}|${customerId}|${JSON.stringify(gate)}|${state.messagesJson}`;
     if (fingerprint === this.lastPersisted) return this.persisting;
     this.lastPersisted = fingerprint;
     this.persisting = this.persisting.then(() =>

@@ -104,6 +104,7 @@ export class CallSession {
     if (saved) {
       for (const message of saved.messages) this.history.add(message as ChatMessage);
       this.session.customerId = saved.customerId ?? this.session.customerId;
+      if (saved.gate) this.gate.restore(saved.gate);
     }
     const providers = await openProviders(
       this.deps.stt,
@@ -391,7 +392,12 @@ export class CallSession {
   /** The conversation by CallSid, so a dropped stream can resume on any task (RES-02). */
   private persist(finished: boolean): Promise<void> {
     if (!this.history) return Promise.resolve();
-    return this.journal.persist(this.history.snapshot().slice(1), this.session.customerId, finished);
+    return this.journal.persist(
+      this.history.snapshot().slice(1),
+      this.session.customerId,
+      finished,
+      this.gate.snapshot(),
+    );
   }
 
   private finishMetrics(turnId: number, afterIo = false): void {

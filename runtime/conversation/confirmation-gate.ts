@@ -12,6 +12,7 @@
 import { randomBytes } from 'node:crypto';
 import type { Temporal } from 'temporal-polyfill';
 import type { ShopConfig } from '../config/shop-config';
+import type { ConfirmationGateState } from '../data/calls-repo';
 import { parseRequestedStart, spokenDateTime } from '../domain/schedule';
 import type { ChatToolSpec } from '../providers/interfaces';
 
@@ -52,6 +53,14 @@ export type GateDecision =
       action: 'answer';
       result: { ok: false; error: { code: string; message: string }; confirmation?: object };
     };
+
+/**
+ * What a resumed stream must not forget (RES-02): the call's cancellations and reschedules so far,
+ * or a stream drop would give a caller a fresh allowance, and whether the identity needs a last
+ * name. Pending confirmations are not kept: a token from before the drop is refused, and the model
+ * reads the summary back again.
+ */
+export type GateState = ConfirmationGateState;
 
 interface Pending {
   tool: GatedTool;
@@ -100,6 +109,21 @@ export class ConfirmationGate {
         },
       };
     });
+  }
+
+  snapshot(): GateState {
+    return {
+      cancellations: this.cancellations,
+      reschedules: this.reschedules,
+      lastNameOnFile: this.lastNameOnFile,
+    };
+  }
+
+  /** The state a dropped stream's session saved; the call goes on under the same limits. */
+  restore(state: GateState): void {
+    this.cancellations = state.cancellations;
+    this.reschedules = state.reschedules;
+    this.lastNameOnFile = state.lastNameOnFile;
   }
 
   /** lookup_customer bound the call by a number that is not the caller's own. */

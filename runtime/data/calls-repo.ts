@@ -1,6 +1,7 @@
 import { createHash, randomBytes } from 'node:crypto';
 import { ConditionalCheckFailedException } from '@aws-sdk/client-dynamodb';
 import { type DynamoDBDocumentClient, GetCommand, PutCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
+import * as z from '../zod';
 import { keys } from './keys';
 
 export type CallDirection = 'inbound' | 'outbound';
@@ -31,12 +32,28 @@ const TOKEN_TTL_SECONDS = 120;
 const STATE_TTL_SECONDS = 24 * 3600;
 const seconds = (ms: number) => Math.floor(ms / 1000);
 
+/** The confirmation gate's per-call state (conversation/confirmation-gate.ts) that a resume keeps. */
+export interface ConfirmationGateState {
+  cancellations: number;
+  reschedules: number;
+  /** Set when the customer was found by another number than the caller's: a last name is asked for. */
+  lastNameOnFile: string | null;
+}
+
+const gateStateSchema = z.strictObject({
+  cancellations: z.number().check(z.int(), z.gte(0)),
+  reschedules: z.number().check(z.int(), z.gte(0)),
+  lastNameOnFile: z.nullable(z.string()),
+});
+
 export interface ConversationState {
   /** The conversation without its system prompt (rebuilt on resume), as the model saw it. */
   messages: unknown[];
   customerId: string | null;
   /** The call ended on purpose (hang-up, transfer): a dropped stream is not to be resumed. */
   finished: boolean;
+  /** Null for a state saved before the gate's was kept with it. */
+  gate: ConfirmationGateState | null;
 }
 /** A conversation state as saved: its messages already as JSON (the journal compares saves by it). */
 export type SavedConversation = Omit<ConversationState, 'messages'> & { messagesJson: string };
@@ -158,6 +175,7 @@ export class CallsRepository {
           messagesJson: state.messagesJson,
           customerId: state.customerId,
           finished: state.finished,
+          gate: state.gate,
           expiresAt: seconds(nowMs) + STATE_TTL_SECONDS,
         },
       }),
@@ -173,6 +191,7 @@ export class CallsRepository {
       messages: storedMessages(Item, callSid),
       customerId: (Item.customerId as string | null) ?? null,
       finished: Boolean(Item.finished),
+      gate: storedGateState(Item, callSid),
     };
   }
 
@@ -260,4 +279,12 @@ function storedMessages(item: Record<string, unknown>, callSid: string): unknown
   // Only this repository writes it, so this is corruption: the caller is better served by a person.
   if (!Array.isArray(messages)) throw new Error(`the saved conversation of ${callSid} is not a JSON array`);
   return messages;
+}
+
+/** Absent in state saved before it was kept; anything else malformed is corruption, as above. */
+function storedGateState(item: Record<string, unknown>, callSid: string): ConfirmationGateState | null {
+  if (item.gate === undefined || item.gate === null) return null;
+  const parsed = gateStateSchema.safeParse(item.gate);
+  if (!parsed.success) throw new Error(`the saved confirmation state of ${callSid} is malformed`);
+  return parsed.data;
 }

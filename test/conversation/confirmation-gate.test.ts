@@ -94,6 +94,30 @@ describe('ConfirmationGate', () => {
     ).toMatchObject({ result: { error: { code: 'LIMIT_REACHED' } } });
   });
 
+  it('carries its counts and the last name on file over to the gate of a resumed stream', async () => {
+    const before = new ConfirmationGate();
+    before.executed('cancel_appointment');
+    before.executed('reschedule_appointment');
+    before.boundByOtherNumber('Bouvier');
+    const saved = before.snapshot();
+    expect(saved).toEqual({ cancellations: 1, reschedules: 1, lastNameOnFile: 'Bouvier' });
+
+    const resumed = new ConfirmationGate();
+    resumed.restore(saved);
+    expect(resumed.snapshot()).toEqual(saved);
+    const cancel = { appointment_id: appointment.appointment_id, last_name: 'Bouvier' };
+    expect(await resumed.check('cancel_appointment', cancel, context(1))).toMatchObject({
+      result: { error: { code: 'LIMIT_REACHED' } },
+    });
+    const move = { appointment_id: appointment.appointment_id, new_start_time: '2026-12-04T10:00' };
+    expect(await resumed.check('reschedule_appointment', move, context(1))).toMatchObject({
+      result: { error: { code: 'IDENTITY_REQUIRED' } },
+    });
+    expect(
+      await resumed.check('reschedule_appointment', { ...move, last_name: 'Bouvier' }, context(1)),
+    ).toMatchObject({ result: { error: { code: 'CONFIRMATION_REQUIRED' } } });
+  });
+
   it('requires the last name on file when the customer was found through another number', async () => {
     const gate = new ConfirmationGate();
     gate.boundByOtherNumber('Bouvier');

@@ -10,6 +10,7 @@ import { vpicBody } from '../domain/vin/fixtures';
 import type { FakeCall } from '../fakes/twilio-fake';
 import { type E2e, startE2e } from './harness';
 import { callTools, lastUserText, latestToolResults, messages, say, toolResultsOf } from './model-script';
+import { seedBookings } from './scenarios';
 
 const VICTIM = { first: 'Maude', last: 'Flanderson', phone: '+12175550911' };
 const ATTACKER_PHONE = '+12175550666';
@@ -20,39 +21,10 @@ let victimAppointment: string;
 let victimSlot: string;
 
 async function bookFor(phone: string, first: string, last: string, count: number): Promise<string[]> {
-  const customer = await e2e.tool(
-    'create_customer',
-    { first_name: first, last_name: last },
-    { callerPhone: phone },
-  );
-  const who = { customerId: customer.customerId as string, callerPhone: phone };
-  const vehicle = await e2e.tool('add_vehicle', { year: 2012, make: 'Ford', model: 'Focus' }, who);
-  const ids: string[] = [];
-  for (let day = 3; ids.length < count; day++) {
-    const slots = await e2e.tool(
-      'get_available_slots',
-      { date: futureDate(day), service_type: 'oil_change' },
-      who,
-    );
-    if (slots.slots.length === 0) continue;
-    const booked = await e2e.tool(
-      'book_appointment',
-      {
-        vehicle_id: vehicle.vehicle.vehicle_id,
-        service_type: 'oil_change',
-        start_time: (phone === VICTIM.phone ? slots.slots[0] : slots.slots.at(-1)).start_time,
-      },
-      who,
-    );
-    ids.push(booked.appointment.appointment_id);
-    if (phone === VICTIM.phone) victimSlot = booked.appointment.spoken;
-  }
-  return ids;
-}
-
-function futureDate(days: number): string {
-  const date = new Date(Date.now() + days * 86_400_000);
-  return date.toISOString().slice(0, 10);
+  const victim = phone === VICTIM.phone;
+  const { appointments } = await seedBookings(e2e, { phone, first, last }, count, victim ? 'first' : 'last');
+  if (victim) victimSlot = appointments.at(-1)!.spoken;
+  return appointments.map((a) => a.appointment_id);
 }
 
 /** The victim's appointment as the victim's own lookup shows it (cancelled ones are not upcoming). */

@@ -7,7 +7,8 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { FakeCall } from '../fakes/twilio-fake';
 import { type E2e, eventually, startE2e } from './harness';
-import { lastUserText, messages, say } from './model-script';
+import { callTools, lastUserText, latestToolResults, messages, say, toolResultsOf } from './model-script';
+import { seedBookings } from './scenarios';
 
 let e2e: E2e;
 beforeAll(async () => {
@@ -56,6 +57,48 @@ describe('a dropped media stream', () => {
     expect(third.webhookResponse.body).toMatch(
       /<Say>I'm sorry, we lost the line.*<\/Say><Dial .*>\+12175550199<\/Dial>/,
     );
+  });
+
+  it("keeps the call's cancellation allowance: a resumed stream does not grant another", async () => {
+    const caller = { phone: '+12175550602', first: 'Agnes', last: 'Skinner' };
+    const { appointments } = await seedBookings(e2e, caller, 2);
+    const [firstId, secondId] = appointments.map((a) => a.appointment_id);
+    const cancel = (appointmentId: string, token?: string) =>
+      callTools({
+        name: 'cancel_appointment',
+        arguments: { appointment_id: appointmentId, ...(token ? { confirmation_token: token } : {}) },
+      });
+    e2e.openai.setScript((request) => {
+      const user = lastUserText(request);
+      const answered = latestToolResults(request).cancel_appointment;
+      if (answered?.confirmation) return say('Shall I cancel it?');
+      if (answered) return say(answered.ok ? 'Cancelled.' : `Not cancelled: ${answered.error.code}.`);
+      if (/yes/i.test(user)) {
+        const token = toolResultsOf(request, 'cancel_appointment').at(-1)?.confirmation?.confirmation_token;
+        return cancel(firstId!, token);
+      }
+      if (/first/i.test(user)) return cancel(firstId!);
+      if (/second/i.test(user)) return cancel(secondId!);
+      return say('Okay.');
+    });
+    const first = await e2e.startCall({ from: caller.phone });
+    await first.waitForHeard(/How can I help/);
+    await first.say('Please cancel my first appointment.');
+    await first.waitForHeard('Shall I cancel it?', 8000);
+    await first.say('Yes.');
+    await first.waitForHeard('Cancelled.', 8000);
+    await eventually(
+      'the cancellation counted in the saved state',
+      async () => (await e2e.deps.calls.loadConversation(first.callSid))?.gate?.cancellations === 1,
+    );
+
+    dropStreams();
+    await first.closed;
+    const second = await connectAction(first, caller.phone);
+    await second.waitForHeard('Sorry about that, we got cut off. Where were we?');
+    await second.say('Now cancel the second one as well.');
+    await second.waitForHeard('Not cancelled: LIMIT_REACHED.', 8000);
+    await second.hangup();
   });
 
   it('is not resumed when the call ended on purpose', async () => {
