@@ -8,7 +8,7 @@
  * figures are reported.
  */
 import { execFile } from 'node:child_process';
-import { cpus } from 'node:os';
+import { cpus, totalmem } from 'node:os';
 import { promisify } from 'node:util';
 
 const run = promisify(execFile);
@@ -66,4 +66,26 @@ export function formatCoreSpeeds(speeds: readonly CoreSpeed[]): string {
     `core speeds (10⁸-iteration loop): ${speeds.map((s) => `core ${s.core} ${s.loopMs} ms`).join(', ')}` +
     (spread >= 15 ? ` — the slowest is ${spread} % slower; figures move with where a process runs` : '')
   );
+}
+
+export interface MachineInfo {
+  cpuModel: string;
+  cores: number;
+  totalMemoryGb: number;
+  node: string;
+  platform: string;
+  /** Empty where processes cannot be pinned (no taskset). */
+  coreSpeeds: CoreSpeed[];
+}
+
+/** What a results file says about where it was measured. */
+export function describeMachine(coreSpeeds: CoreSpeed[]): MachineInfo {
+  return {
+    cpuModel: cpus()[0]?.model ?? 'unknown',
+    cores: cpus().length,
+    totalMemoryGb: Math.round(totalmem() / 2 ** 30),
+    node: process.version,
+    platform: `${process.platform}-${process.arch}`,
+    coreSpeeds,
+  };
 }

@@ -6,7 +6,7 @@
  */
 import { execFile, fork } from 'node:child_process';
 import { existsSync, mkdirSync, writeFileSync } from 'node:fs';
-import { cpus, loadavg, totalmem } from 'node:os';
+import { loadavg } from 'node:os';
 import { dirname, join } from 'node:path';
 import { parseArgs, promisify } from 'node:util';
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
@@ -15,7 +15,7 @@ import { REPO_ROOT } from '../lib/paths';
 import { createTables, localTableNames } from '../runtime/data/create-tables';
 import type { ServerMetrics } from '../runtime/server/metrics-route';
 import { type BundleResult, measureBundles } from './bundles';
-import { type CoreSpeed, formatCoreSpeeds, measureCoreSpeeds } from './host';
+import { describeMachine, formatCoreSpeeds, type MachineInfo, measureCoreSpeeds } from './host';
 import {
   type FakesLevelResult,
   type FakesReady,
@@ -63,15 +63,7 @@ export interface BenchOptions {
 
 export interface BenchResults {
   startedAt: string;
-  machine: {
-    cpuModel: string;
-    cores: number;
-    totalMemoryGb: number;
-    node: string;
-    platform: string;
-    /** Empty where processes cannot be pinned (no taskset). */
-    coreSpeeds: CoreSpeed[];
-  };
+  machine: MachineInfo;
   args: Omit<BenchOptions, 'log' | 'progress'>;
   profile: (typeof PROFILES)[ProfileName];
   bundles: BundleResult[];
@@ -310,14 +302,7 @@ export async function runBench(options: BenchOptions): Promise<{ file: string; r
     const { log: _log, progress: _progress, ...args } = options;
     const results: BenchResults = {
       startedAt,
-      machine: {
-        cpuModel: cpus()[0]?.model ?? 'unknown',
-        cores: cpus().length,
-        totalMemoryGb: Math.round(totalmem() / 2 ** 30),
-        node: process.version,
-        platform: `${process.platform}-${process.arch}`,
-        coreSpeeds,
-      },
+      machine: describeMachine(coreSpeeds),
       args,
       profile: PROFILES[options.profile],
       bundles,

@@ -392,12 +392,8 @@ export class CallSession {
   /** The conversation by CallSid, so a dropped stream can resume on any task (RES-02). */
   private persist(finished: boolean): Promise<void> {
     if (!this.history) return Promise.resolve();
-    return this.journal.persist(
-      this.history.snapshot().slice(1),
-      this.session.customerId,
-      finished,
-      this.gate.snapshot(),
-    );
+    const messages = this.history.snapshot().slice(1);
+    return this.journal.persist(messages, this.session.customerId, finished, this.gate.snapshot());
   }
 
   private finishMetrics(turnId: number, afterIo = false): void {
