@@ -91,12 +91,22 @@ function once(stop: () => Promise<void>): () => Promise<void> {
 
 /** The fakes process: one request in flight at a time, answered by the matching message type. */
 class FakesProcess {
-  private readonly child = fork(join(BENCH_DIR, 'fakes-process.ts'), [], {
-    cwd: REPO_ROOT,
-    execArgv: ['--import', 'tsx'],
-    stdio: ['ignore', 'inherit', 'inherit', 'ipc'],
-  });
-  private readonly exited = new Promise<void>((resolve) => this.child.once('exit', () => resolve()));
+  private readonly child: ReturnType<typeof fork>;
+  private readonly exited: Promise<void>;
+
+  /** `cpuProfDir`: the fakes are profiled too (`fakes-*.cpuprofile`), to see what the load costs. */
+  constructor(cpuProfDir?: string) {
+    const profile = cpuProfDir
+      ? ['--cpu-prof', '--cpu-prof-dir', cpuProfDir, '--cpu-prof-name', `fakes-${Date.now()}.cpuprofile`]
+      : [];
+    this.child = fork(join(BENCH_DIR, 'fakes-process.ts'), [], {
+      cwd: REPO_ROOT,
+      execArgv: ['--import', 'tsx', ...profile],
+      stdio: ['ignore', 'inherit', 'inherit', 'ipc'],
+    });
+    this.exited = new Promise<void>((resolve) => this.child.once('exit', () => resolve()));
+  }
+
   onProgress: (message: Extract<FromFakes, { type: 'progress' }>) => void = () => {};
 
   request<T extends FromFakes['type']>(
@@ -234,7 +244,7 @@ export async function runBench(options: BenchOptions): Promise<{ file: string; r
     const credentials = { accessKeyId: 'local', secretAccessKey: 'local' };
     await createTables(new DynamoDBClient({ endpoint, region, credentials }), tables);
 
-    const fakes = new FakesProcess();
+    const fakes = new FakesProcess(options.cpuProfDir);
     const stopFakes = once(() => fakes.stop());
     stops.push(stopFakes);
     kills.push(() => fakes.kill());
