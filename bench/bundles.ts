@@ -1,14 +1,12 @@
 /**
  * The Lambda bundles as `cdk synth` makes them (esbuild, ESM, with lib/lambda-bundling.ts's settings:
- * minified, node22, source maps without sources, nothing external, the same aliases), built into a temporary
- * directory; then each function's
+ * minified, node22, source maps without sources, nothing external, the same aliases), one per
+ * function's entry (`toolLambdaEntry`), built into a temporary directory; then each function's
  * module-load time, i.e. a cold start's `import()` of the bundle, in a fresh Node process with that
- * function's environment. The tool functions bundle one of two entries (TOOL_LAMBDA_ENTRIES: with or
- * without the Scheduler client) and otherwise differ only in TOOL_NAME, so each entry is built once
- * and its bundle loaded once per tool that uses it.
+ * function's environment, started the way the Lambda runtime starts (RUNTIME_LOADER).
  */
 import { execFile } from 'node:child_process';
-import { mkdtempSync, readFileSync, rmSync, statSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
@@ -20,7 +18,6 @@ import { tableNamesToEnv } from '../runtime/data/table-definitions';
 import {
   SHOP_CONFIG_ENV,
   TOOL_CATALOG,
-  TOOL_LAMBDA_ENTRIES,
   TOOL_NAME_ENV,
   TOOL_NAMES,
   toolLambdaEntry,
@@ -54,9 +51,21 @@ const REMINDER_ENV = {
   REMINDER_DLQ_ARN: 'arn:aws:sqs:us-east-1:123456789012:pitcrew-bench-reminders-dlq',
 };
 
-const LOAD_SCRIPT =
-  'const t = performance.now(); await import(process.argv[1]);' +
-  'process.stdout.write("\\nLOAD_MS " + (performance.now() - t));';
+/**
+ * What Node has done in a Lambda sandbox when the runtime imports the handler, and no more: the
+ * runtime's bootstrap is itself an ES module, and its Runtime API client has already loaded
+ * `node:http` and made a keep-alive Agent (aws-lambda-nodejs-runtime-interface-client,
+ * src/index.mjs and RAPIDClient.js). Timed from a file like this one, the bundle's load excludes
+ * both, as it does in Lambda; from `node -e`, as before 2026-12-06's run 10, it included the ESM
+ * loader's start (~7 ms) and `http`'s (~5 ms).
+ */
+const RUNTIME_LOADER = `import { createRequire } from 'node:module';
+const { Agent } = createRequire(import.meta.url)('node:http');
+new Agent({ keepAlive: true, maxSockets: 1 });
+const t = performance.now();
+await import(process.argv[2]);
+process.stdout.write('\\nLOAD_MS ' + (performance.now() - t));
+`;
 
 /** esbuild's options for a Lambda entry (absolute path) with the settings the stack deploys. */
 export function lambdaBuildOptions(entryPath: string, outfile: string): BuildOptions {
@@ -86,11 +95,12 @@ async function bundle(entry: string, outfile: string): Promise<number> {
 }
 
 async function loadTime(
+  loader: string,
   file: string,
   env: Record<string, string>,
   core: number | undefined,
 ): Promise<number> {
-  const [command, args] = pinned(core, process.execPath, ['--input-type=module', '-e', LOAD_SCRIPT, file]);
+  const [command, args] = pinned(core, process.execPath, [loader, file]);
   const { stdout } = await run(command, args, {
     env: { PATH: process.env.PATH ?? '', ...env },
     timeout: 30_000,
@@ -118,28 +128,24 @@ export async function measureBundles(runs: number, only?: string[]): Promise<Bun
       AWS_ENDPOINT_URL_DYNAMODB: 'http://127.0.0.1:9',
       VPIC_BASE_URL: 'http://127.0.0.1:9',
     };
-    const builds = [
-      ...Object.entries(TOOL_LAMBDA_ENTRIES).map(([key, entry]) => ({
-        entry,
-        file: join(out, key, 'index.mjs'),
-      })),
-      { entry: 'runtime/reminders/dialer-lambda.ts', file: join(out, 'dialer', 'index.mjs') },
-    ];
-    const sizes = await Promise.all(builds.map((b) => bundle(b.entry, b.file)));
-    const built = new Map(builds.map((b, i) => [b.entry, { ...b, bytes: sizes[i]! }]));
+    const loader = join(out, 'runtime-loader.mjs');
+    writeFileSync(loader, RUNTIME_LOADER);
     const functions = [
       ...TOOL_NAMES.map((name) => ({
         name,
-        ...built.get(toolLambdaEntry(name))!,
+        entry: toolLambdaEntry(name),
         env: { [TOOL_NAME_ENV]: name, ...(TOOL_CATALOG[name].managesReminders ? REMINDER_ENV : {}) },
       })),
       {
         name: 'reminder_dialer',
-        ...built.get('runtime/reminders/dialer-lambda.ts')!,
+        entry: 'runtime/reminders/dialer-lambda.ts',
         env: { PUBLIC_BASE_URL: 'https://voice.example.com', TWILIO_API_BASE_URL: 'http://127.0.0.1:9' },
       },
-    ];
-    const selected = only ? functions.filter((fn) => only.includes(fn.name)) : functions;
+    ]
+      .filter((fn) => !only || only.includes(fn.name))
+      .map((fn) => ({ ...fn, file: join(out, fn.name, 'index.mjs') }));
+    const sizes = await Promise.all(functions.map((fn) => bundle(fn.entry, fn.file)));
+    const selected = functions.map((fn, i) => ({ ...fn, bytes: sizes[i]! }));
     const results: BundleResult[] = [];
     const cores = await pinnableCores();
     // One at a time: parallel cold starts on two cores would measure contention, not load time.
@@ -150,7 +156,7 @@ export async function measureBundles(runs: number, only?: string[]): Promise<Bun
       );
       for (let i = 0; i < runs; i++) {
         for (const [core, times] of byCore)
-          times.push(await loadTime(fn.file, { ...common, ...fn.env }, core));
+          times.push(await loadTime(loader, fn.file, { ...common, ...fn.env }, core));
       }
       const perCore = [...byCore].map(([core, runsMs]) => ({ core, medianMs: median(runsMs), runsMs }));
       results.push({

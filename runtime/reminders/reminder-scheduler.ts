@@ -187,6 +187,10 @@ export function reminderSchedulerFromEnv(
   });
 }
 
+/** What the entries of the tool Lambdas that manage reminders make their scheduler with. */
+export const reminderSchedulerForLambda = (logger: Pick<Logger, 'warn'>): ReminderScheduler =>
+  reminderSchedulerFromEnv(process.env, { logger });
+
 /** Short timeouts: a slow Scheduler must not hold a caller on the line (the booking stands anyway). */
 export function createSchedulerClient(config: SchedulerClientConfig = {}): SchedulerClient {
   return new SchedulerClient({

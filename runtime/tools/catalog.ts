@@ -80,19 +80,12 @@ export type ToolName = keyof typeof TOOL_CATALOG;
 export const TOOL_NAMES = Object.keys(TOOL_CATALOG) as ToolName[];
 
 /**
- * The two entry points a tool Lambda is bundled from (repository-relative). The tools that manage
- * reminders get the one with the Scheduler client; the others' bundle leaves it out, 34 KB less for
- * every cold start to read and compile. The entry checks at load that it is the right one.
+ * The entry point a tool's Lambda is bundled from (repository-relative): one per tool, so each bundle
+ * carries only its own tool's code, and the Scheduler client only where the tool manages reminders
+ * (runtime/tools/lambda-handler.ts).
  */
-export const TOOL_LAMBDA_ENTRIES = {
-  withReminders: 'runtime/tools/lambda-with-reminders.ts',
-  withoutReminders: 'runtime/tools/lambda.ts',
-} as const;
-
 export function toolLambdaEntry(toolName: ToolName): string {
-  return TOOL_CATALOG[toolName].managesReminders
-    ? TOOL_LAMBDA_ENTRIES.withReminders
-    : TOOL_LAMBDA_ENTRIES.withoutReminders;
+  return `runtime/tools/lambdas/${toolName.replaceAll('_', '-')}.ts`;
 }
 
 /** Environment variable that tells a tool Lambda which tool it is. */

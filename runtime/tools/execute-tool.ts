@@ -7,13 +7,20 @@
 import { formatPath } from '../config/shop-config';
 import type { Logger } from '../observability/logger';
 import type * as z from '../zod';
+import type { ToolName } from './catalog';
 import { type ToolEvent, ToolFailure, type ToolResult, toolEventSchema } from './contract';
 import { parametersFor, type ToolDefinition, type ToolDependencies } from './define-tool';
-import { TOOL_DEFINITIONS } from './handlers';
+
+/**
+ * The tools a caller of executeTool can run: all of them in the voice server (handlers/index.ts),
+ * one in a tool Lambda, whose bundle then carries only that tool's code.
+ */
+export type ToolDefinitions = Partial<Record<ToolName, ToolDefinition>>;
 
 export async function executeTool(
   rawEvent: unknown,
   deps: ToolDependencies,
+  definitions: ToolDefinitions,
   logger?: Pick<Logger, 'warn' | 'error'>,
 ): Promise<ToolResult> {
   const parsedEvent = toolEventSchema.safeParse(rawEvent);
@@ -46,7 +53,18 @@ export async function executeTool(
     });
   }
 
-  const definition = TOOL_DEFINITIONS[event.tool] as ToolDefinition;
+  const definition = definitions[event.tool];
+  if (!definition) {
+    return fail({
+      ok: false,
+      error: {
+        code: 'INVALID_ARGUMENT',
+        message: `This function only runs ${Object.keys(definitions).join(', ')}.`,
+        field: 'tool',
+      },
+      session: { customerId: session.customerId },
+    });
+  }
   const args = parametersFor(definition, deps.shop).safeParse(event.arguments);
   if (!args.success) {
     const { field, message } = describeArgumentIssue(args.error);

@@ -8,6 +8,7 @@ import type { ToolName } from './catalog';
 import { type ToolEvent, type ToolResult, toolResultSchema } from './contract';
 import type { ToolDependencies } from './define-tool';
 import { executeTool } from './execute-tool';
+import { TOOL_DEFINITIONS } from './handlers';
 
 export interface ToolInvoker {
   invoke(event: ToolEvent, options?: { signal?: AbortSignal }): Promise<ToolResult>;
@@ -20,7 +21,7 @@ export class LocalToolInvoker implements ToolInvoker {
   ) {}
 
   invoke(event: ToolEvent): Promise<ToolResult> {
-    return executeTool(event, this.deps, this.logger);
+    return executeTool(event, this.deps, TOOL_DEFINITIONS, this.logger);
   }
 }
 

@@ -8,6 +8,7 @@ import type { ToolResult, ToolSession } from '../../runtime/tools/contract';
 import type { ToolDependencies } from '../../runtime/tools/define-tool';
 import { createToolDependencies } from '../../runtime/tools/dependencies';
 import { executeTool } from '../../runtime/tools/execute-tool';
+import { TOOL_DEFINITIONS } from '../../runtime/tools/handlers';
 import { createTestTables, type TestTables } from './dynamo';
 
 export function exampleShop(overrides: Partial<ShopConfig> = {}): ShopConfig {
@@ -58,7 +59,7 @@ export async function createToolHarness(
     setNow: (local) => {
       now = chicago(local);
     },
-    call: (tool, args, session) => executeTool({ tool, arguments: args, session }, deps),
+    call: (tool, args, session) => executeTool({ tool, arguments: args, session }, deps, TOOL_DEFINITIONS),
     session: (overrides = {}) => ({
       shopId: shop.shopId,
       callSid: `CA${Math.random().toString(16).slice(2).padEnd(32, '0').slice(0, 32)}`,

@@ -50,10 +50,24 @@ describe('tool contract', () => {
       { tool: 'lookup_customer', arguments: {}, session: { ...session, shopId: 'other-shop' } },
     ];
     for (const event of cases) {
-      const result = await executeTool(event, h.deps);
+      const result = await executeTool(event, h.deps, TOOL_DEFINITIONS);
       expect(result, JSON.stringify(event)).toMatchObject({ ok: false, error: { code: 'INVALID_ARGUMENT' } });
       if (!result.ok) expect(result.error.message.length).toBeGreaterThan(5);
     }
+  });
+
+  it('a tool the caller was not given is refused by name (a tool Lambda runs only its own)', async () => {
+    const h = await createToolHarness();
+    const result = await executeTool(
+      { tool: 'cancel_appointment', arguments: { appointment_id: 'x' }, session: h.session() },
+      h.deps,
+      { lookup_customer: TOOL_DEFINITIONS.lookup_customer },
+    );
+    expect(result).toEqual({
+      ok: false,
+      error: { code: 'INVALID_ARGUMENT', message: 'This function only runs lookup_customer.', field: 'tool' },
+      session: { customerId: null },
+    });
   });
 
   it('an unexpected failure is INTERNAL to the model and logged with where it happened', async () => {
@@ -65,6 +79,7 @@ describe('tool contract', () => {
     const result = await executeTool(
       { tool: 'lookup_customer', arguments: {}, session: h.session() },
       deps,
+      TOOL_DEFINITIONS,
       logger,
     );
     expect(result).toMatchObject({ ok: false, error: { code: 'INTERNAL' } });

@@ -18,6 +18,7 @@ import { MAX_TOOL_BUNDLE_BYTES } from '../../bench/targets';
 import { tableNamesToEnv } from '../../runtime/data/table-definitions';
 import { TOOL_CATALOG, TOOL_NAMES, type ToolName } from '../../runtime/tools/catalog';
 import type { ToolResult } from '../../runtime/tools/contract';
+import { TOOL_DEFINITIONS } from '../../runtime/tools/handlers';
 import { LambdaToolInvoker } from '../../runtime/tools/invoker';
 import { exampleShop, synthShop } from '../cdk/synth';
 import { type SchedulerFake, startSchedulerFake } from '../fakes/scheduler-fake';
@@ -133,6 +134,18 @@ describe('synthesized tool Lambda bundles', () => {
       // An operation name of the Scheduler client's commands, which no other client has.
       const hasScheduler = readFileSync(fn.bundle, 'utf8').includes('CreateSchedule');
       expect(hasScheduler, tool).toBe(TOOL_CATALOG[tool].managesReminders);
+    }
+  });
+
+  it("carry their own tool's code and no other tool's", () => {
+    // The start of each tool's description for the model, a string only its definition holds.
+    const marks = TOOL_NAMES.map((tool) => [tool, TOOL_DEFINITIONS[tool].description.slice(0, 40)] as const);
+    for (const [, mark] of marks) expect(mark).toMatch(/^[\w ,.']+$/);
+    expect(new Set(marks.map(([, mark]) => mark)).size).toBe(marks.length);
+    for (const [tool, fn] of functions) {
+      const code = readFileSync(fn.bundle, 'utf8');
+      for (const [other, mark] of marks)
+        expect(code.includes(mark), `${other} in ${tool}`).toBe(other === tool);
     }
   });
 

@@ -1,14 +1,18 @@
 /**
- * The two tool Lambda entries: which tool is deployed from which, and the refusal at load of a tool
- * deployed from the wrong one (a reminder tool without a scheduler would book and quietly never ring).
- * The bundles themselves run in lambda-bundles.test.ts.
+ * The tool Lambda entries, one per tool: each runs its own tool and no other, and a function whose
+ * configuration does not match its code is refused at load (a reminder tool without a scheduler
+ * would book and quietly never ring). The bundles themselves run in lambda-bundles.test.ts.
  */
-import { readFileSync } from 'node:fs';
+import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it, vi } from 'vitest';
 import { REPO_ROOT } from '../../lib/paths';
 import { NoopReminderScheduler } from '../../runtime/reminders/reminder-scheduler';
-import { TOOL_CATALOG, TOOL_LAMBDA_ENTRIES, TOOL_NAMES, toolLambdaEntry } from '../../runtime/tools/catalog';
+import { TOOL_NAMES, toolLambdaEntry } from '../../runtime/tools/catalog';
+import type { ToolResult } from '../../runtime/tools/contract';
+import { bookAppointmentTool } from '../../runtime/tools/handlers/book-appointment';
+import { cancelAppointmentTool } from '../../runtime/tools/handlers/cancel-appointment';
+import { lookupCustomer } from '../../runtime/tools/handlers/lookup-customer';
 import { createToolLambdaHandler } from '../../runtime/tools/lambda-handler';
 
 const SHOP_JSON = readFileSync(join(REPO_ROOT, 'shops', 'example.json'), 'utf8');
@@ -20,58 +24,72 @@ function deployAs(toolName: string): void {
     vi.stubEnv(table, `pitcrew-test-${table.toLowerCase()}`);
 }
 
+/** A well-formed event for `tool`, which the function under test must refuse before touching data. */
+const eventFor = (tool: string) => ({
+  tool,
+  arguments: {},
+  session: {
+    shopId: 'example',
+    callSid: 'CA0000000000000000000000000entries',
+    callerPhone: null,
+    customerId: null,
+  },
+});
+
 const noScheduler = () => new NoopReminderScheduler();
 
 afterEach(() => {
   vi.unstubAllEnvs();
+  vi.resetModules();
 });
 
 describe('tool Lambda entries', () => {
-  it('deploy exactly the tools that manage reminders from the entry with the Scheduler client', () => {
+  it('give every tool an entry of its own, which runs that tool and refuses the others', async () => {
     for (const tool of TOOL_NAMES) {
-      expect(toolLambdaEntry(tool), tool).toBe(
-        TOOL_CATALOG[tool].managesReminders
-          ? TOOL_LAMBDA_ENTRIES.withReminders
-          : TOOL_LAMBDA_ENTRIES.withoutReminders,
-      );
+      const entry = join(REPO_ROOT, toolLambdaEntry(tool));
+      expect(existsSync(entry), entry).toBe(true);
+      deployAs(tool);
+      const { handler } = (await import(entry)) as { handler: (event: unknown) => Promise<ToolResult> };
+      const other = tool === 'lookup_customer' ? 'decode_vin' : 'lookup_customer';
+      await expect(handler(eventFor(other)), tool).resolves.toEqual({
+        ok: false,
+        error: { code: 'INVALID_ARGUMENT', message: `This function only runs ${tool}.`, field: 'tool' },
+        session: { customerId: null },
+      });
+      vi.resetModules();
     }
-    expect(TOOL_NAMES.filter((tool) => TOOL_CATALOG[tool].managesReminders).sort()).toEqual([
-      'book_appointment',
-      'cancel_appointment',
-      'opt_out_of_reminders',
-      'reschedule_appointment',
-    ]);
   });
 
-  it('refuse at load a reminder tool deployed without a scheduler, naming the entry it needs', () => {
-    deployAs('book_appointment');
-    expect(() => createToolLambdaHandler({ entry: 'withoutReminders', reminders: noScheduler })).toThrow(
-      'tool Lambda misconfigured: book_appointment must be deployed from runtime/tools/lambda-with-reminders.ts, not runtime/tools/lambda.ts',
+  it('refuse at load a function whose TOOL_NAME names another tool than its code runs', () => {
+    deployAs('cancel_appointment');
+    expect(() => createToolLambdaHandler(lookupCustomer)).toThrow(
+      "tool Lambda misconfigured: TOOL_NAME is cancel_appointment, but this function's code runs lookup_customer",
     );
   });
 
-  it('refuse at load a tool without reminders deployed from the reminder entry', () => {
+  it('refuse at load a reminder tool whose entry makes no scheduler', () => {
+    deployAs('book_appointment');
+    expect(() => createToolLambdaHandler(bookAppointmentTool)).toThrow(
+      'tool Lambda misconfigured: book_appointment manages reminders, but its entry makes no scheduler',
+    );
+  });
+
+  it('refuse at load a tool without reminders whose entry makes a scheduler, before building it', () => {
     deployAs('lookup_customer');
     const reminders = vi.fn(noScheduler);
-    expect(() => createToolLambdaHandler({ entry: 'withReminders', reminders })).toThrow(
-      'lookup_customer must be deployed from runtime/tools/lambda.ts, not runtime/tools/lambda-with-reminders.ts',
+    expect(() => createToolLambdaHandler(lookupCustomer, { reminders })).toThrow(
+      'tool Lambda misconfigured: lookup_customer never touches a reminder, but its entry makes a scheduler',
     );
-    // Refused before any client is built.
     expect(reminders).not.toHaveBeenCalled();
   });
 
-  it('build the scheduler once, at load, for a tool on its own entry', async () => {
+  it('build the scheduler once, at load', async () => {
     deployAs('cancel_appointment');
     const reminders = vi.fn(noScheduler);
-    const handler = createToolLambdaHandler({ entry: 'withReminders', reminders });
+    const handler = createToolLambdaHandler(cancelAppointmentTool, { reminders });
     expect(reminders).toHaveBeenCalledTimes(1);
-    await expect(handler({ tool: 'book_appointment', arguments: {} })).resolves.toMatchObject({
-      ok: false,
-      error: {
-        code: 'INVALID_ARGUMENT',
-        field: 'tool',
-        message: 'This function only runs cancel_appointment.',
-      },
-    });
+    await handler(eventFor('book_appointment'));
+    await handler(eventFor('book_appointment'));
+    expect(reminders).toHaveBeenCalledTimes(1);
   });
 });

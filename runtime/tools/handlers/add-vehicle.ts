@@ -2,7 +2,7 @@ import * as z from '../../zod';
 import { ToolFailure } from '../contract';
 import { defineTool } from '../define-tool';
 import { presentVehicle } from '../present';
-import { decodeOrFail, vinSchema } from './decode-vin';
+import { decodeOrFail, vinSchema } from './vin-arguments';
 
 const text = (max: number) => z.string().check(z.trim(), z.minLength(1), z.maxLength(max));
 

@@ -3,7 +3,7 @@ import * as z from '../../zod';
 import { ToolFailure } from '../contract';
 import { defineTool } from '../define-tool';
 import { customerProfile } from '../present';
-import { sameName } from './lookup-customer';
+import { sameName } from './same-name';
 
 const name = (what: string) =>
   z

@@ -3,6 +3,7 @@ import * as z from '../../zod';
 import { ToolFailure } from '../contract';
 import { defineTool } from '../define-tool';
 import { customerProfile } from '../present';
+import { sameName } from './same-name';
 
 const NOT_FOUND_OTHER = 'I could not find a customer record matching that phone number and last name.';
 
@@ -56,13 +57,3 @@ export const lookupCustomer = defineTool({
     return { result: await customerProfile(customer, deps), bindCustomerId: customer.customerId };
   },
 });
-
-export function sameName(a: string, b: string): boolean {
-  const fold = (s: string) =>
-    s
-      .normalize('NFKD')
-      .replace(/[\u0300-\u036f]/g, '')
-      .replace(/[^a-zA-Z]/g, '')
-      .toLowerCase();
-  return fold(a) === fold(b) && fold(a).length > 0;
-}
