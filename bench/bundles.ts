@@ -57,7 +57,7 @@ const REMINDER_ENV = {
  * `node:http` and made a keep-alive Agent (aws-lambda-nodejs-runtime-interface-client,
  * src/index.mjs and RAPIDClient.js). Timed from a file like this one, the bundle's load excludes
  * both, as it does in Lambda; from `node -e`, as before 2026-12-06's run 10, it included the ESM
- * loader's start (~7 ms) and `http`'s (~5 ms).
+ * loader's start and `http`'s (~8 ms in an interleaved A/B, docs/benchmark.md "Lambda bundles").
  */
 const RUNTIME_LOADER = `import { createRequire } from 'node:module';
 const { Agent } = createRequire(import.meta.url)('node:http');

@@ -168,9 +168,15 @@ export class NoopReminderScheduler implements ReminderScheduler {
  */
 export function reminderSchedulerFromEnv(
   env: NodeJS.ProcessEnv = process.env,
-  options: { logger?: Pick<Logger, 'warn'>; client?: SchedulerClientConfig } = {},
+  options: {
+    logger?: Pick<Logger, 'warn'>;
+    client?: SchedulerClientConfig;
+    /** No no-op: none of the variables is as much a mistake as some of them (a deployed Lambda). */
+    required?: boolean;
+  } = {},
 ): ReminderScheduler {
-  if (REMINDER_ENV_NAMES.every((name) => !env[name])) return new NoopReminderScheduler(options.logger);
+  if (!options.required && REMINDER_ENV_NAMES.every((name) => !env[name]))
+    return new NoopReminderScheduler(options.logger);
   const parsed = reminderSchedulerEnvironmentSchema.safeParse(env);
   if (!parsed.success) {
     const problems = parsed.error.issues.map(
@@ -187,9 +193,13 @@ export function reminderSchedulerFromEnv(
   });
 }
 
-/** What the entries of the tool Lambdas that manage reminders make their scheduler with. */
+/**
+ * What the entries of the tool Lambdas that manage reminders make their scheduler with. The stack
+ * always sets REMINDER_*, so a function without them fails its cold start instead of booking
+ * appointments that never get their reminder call.
+ */
 export const reminderSchedulerForLambda = (logger: Pick<Logger, 'warn'>): ReminderScheduler =>
-  reminderSchedulerFromEnv(process.env, { logger });
+  reminderSchedulerFromEnv(process.env, { logger, required: true });
 
 /** Short timeouts: a slow Scheduler must not hold a caller on the line (the booking stands anyway). */
 export function createSchedulerClient(config: SchedulerClientConfig = {}): SchedulerClient {

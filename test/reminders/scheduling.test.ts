@@ -355,6 +355,13 @@ describe('reminderSchedulerFromEnv', () => {
     );
   });
 
+  it('when required (a deployed Lambda), refuses a missing configuration instead of the no-op', () => {
+    expect(() => reminderSchedulerFromEnv({}, { required: true })).toThrow(
+      'reminder scheduling misconfigured: REMINDER_SCHEDULE_GROUP: is required; REMINDER_TARGET_ARN: is required; REMINDER_ROLE_ARN: is required; REMINDER_DLQ_ARN: is required',
+    );
+    expect(reminderSchedulerFromEnv(env, { required: true })).not.toBeInstanceOf(NoopReminderScheduler);
+  });
+
   it('reaches the Scheduler endpoint from AWS_ENDPOINT_URL_SCHEDULER', async () => {
     const saved = { ...process.env };
     Object.assign(process.env, {

@@ -8,7 +8,7 @@ import { join } from 'node:path';
 import { afterEach, describe, expect, it, vi } from 'vitest';
 import { REPO_ROOT } from '../../lib/paths';
 import { NoopReminderScheduler } from '../../runtime/reminders/reminder-scheduler';
-import { TOOL_NAMES, toolLambdaEntry } from '../../runtime/tools/catalog';
+import { TOOL_CATALOG, TOOL_NAMES, type ToolName, toolLambdaEntry } from '../../runtime/tools/catalog';
 import type { ToolResult } from '../../runtime/tools/contract';
 import { bookAppointmentTool } from '../../runtime/tools/handlers/book-appointment';
 import { cancelAppointmentTool } from '../../runtime/tools/handlers/cancel-appointment';
@@ -17,7 +17,17 @@ import { createToolLambdaHandler } from '../../runtime/tools/lambda-handler';
 
 const SHOP_JSON = readFileSync(join(REPO_ROOT, 'shops', 'example.json'), 'utf8');
 
-function deployAs(toolName: string): void {
+// What the stack gives the tools that manage reminders (references, resolved at deploy).
+const REMINDER_ENV = {
+  REMINDER_SCHEDULE_GROUP: 'pitcrew-test-reminders',
+  REMINDER_TARGET_ARN: 'arn:aws:lambda:us-east-1:123456789012:function:pitcrew-test-dialer',
+  REMINDER_ROLE_ARN: 'arn:aws:iam::123456789012:role/pitcrew-test-scheduler',
+  REMINDER_DLQ_ARN: 'arn:aws:sqs:us-east-1:123456789012:pitcrew-test-reminders-dlq',
+};
+
+function deployAs(toolName: ToolName): void {
+  if (TOOL_CATALOG[toolName].managesReminders)
+    for (const [name, value] of Object.entries(REMINDER_ENV)) vi.stubEnv(name, value);
   vi.stubEnv('TOOL_NAME', toolName);
   vi.stubEnv('SHOP_CONFIG', SHOP_JSON);
   for (const table of ['CUSTOMERS_TABLE', 'VEHICLES_TABLE', 'APPOINTMENTS_TABLE', 'SLOTS_TABLE'])
@@ -64,6 +74,14 @@ describe('tool Lambda entries', () => {
     deployAs('cancel_appointment');
     expect(() => createToolLambdaHandler(lookupCustomer)).toThrow(
       "tool Lambda misconfigured: TOOL_NAME is cancel_appointment, but this function's code runs lookup_customer",
+    );
+  });
+
+  it('refuse at load a reminder tool deployed without its REMINDER_* settings', async () => {
+    deployAs('lookup_customer');
+    vi.stubEnv('TOOL_NAME', 'book_appointment');
+    await expect(import(join(REPO_ROOT, toolLambdaEntry('book_appointment')))).rejects.toThrow(
+      'reminder scheduling misconfigured: REMINDER_SCHEDULE_GROUP: is required',
     );
   });
 
