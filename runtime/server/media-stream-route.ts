@@ -14,6 +14,7 @@ import {
   decodeAudioPayload,
   outbound,
   parseInboundMessage,
+  readCanonicalMedia,
   type StartMessage,
 } from '../telephony/media-stream-protocol';
 import { isValidStreamUpgrade, mediaStreamUrl } from '../telephony/twilio-signature';
@@ -85,26 +86,26 @@ class MediaConnection {
   }
 
   private onMessage(data: Buffer, isBinary: boolean): void {
-    const parsed = isBinary
-      ? ({ ok: false, reason: 'binary frame' } as const)
-      : parseInboundMessage(data.toString());
+    if (isBinary) {
+      this.malformed('binary frame');
+      return;
+    }
+    const text = data.toString();
+    const media = readCanonicalMedia(text);
+    if (media) {
+      this.onMedia(media.streamSid, media.audio);
+      return;
+    }
+    const parsed = parseInboundMessage(text);
     if (!parsed.ok) {
       this.malformed(parsed.reason);
       return;
     }
     const message = parsed.message;
     switch (message.event) {
-      case 'media': {
-        if (!this.session || message.streamSid !== this.streamSid) return;
-        const audio = decodeAudioPayload(message.media.payload);
-        if (!audio) {
-          this.malformed('invalid base64 audio');
-          return;
-        }
-        this.malformedInARow = 0;
-        this.session.onAudio(audio);
+      case 'media':
+        this.onMedia(message.streamSid, decodeAudioPayload(message.media.payload));
         return;
-      }
       case 'start':
         this.malformedInARow = 0;
         void this.start(message);
@@ -121,6 +122,17 @@ class MediaConnection {
       default:
         return;
     }
+  }
+
+  /** Null audio: the payload was not strict base64. Frames before `start` or of another stream are dropped. */
+  private onMedia(streamSid: string, audio: Buffer | null): void {
+    if (!this.session || streamSid !== this.streamSid) return;
+    if (!audio) {
+      this.malformed('invalid base64 audio');
+      return;
+    }
+    this.malformedInARow = 0;
+    this.session.onAudio(audio);
   }
 
   private malformed(reason: string): void {

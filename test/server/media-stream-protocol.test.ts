@@ -7,6 +7,7 @@ import {
   mediaMessageSchema,
   outbound,
   parseInboundMessage,
+  readCanonicalMedia,
 } from '../../runtime/telephony/media-stream-protocol';
 
 describe('Twilio Media Streams protocol', () => {
@@ -323,6 +324,171 @@ describe('the media hot path', () => {
     time(slow);
     time(fast);
     expect(best(fast)).toBeLessThan(best(slow));
+  });
+});
+
+/** What the general path makes of a text frame: the stream and the audio bytes, or null. */
+const generalRead = (text: string) => {
+  const parsed = parseInboundMessage(text);
+  if (!parsed.ok || parsed.message.event !== 'media') return null;
+  const audio = decodeAudioPayload(parsed.message.media.payload);
+  return audio ? { streamSid: parsed.message.streamSid, audio } : null;
+};
+
+/** A media frame written the way Twilio writes them: compact, keys in the documented order. */
+const twilioText = (fields: {
+  sequenceNumber: unknown;
+  track: unknown;
+  chunk: unknown;
+  timestamp: unknown;
+  payload: unknown;
+  streamSid: unknown;
+}) =>
+  JSON.stringify({
+    event: 'media',
+    sequenceNumber: fields.sequenceNumber,
+    media: { track: fields.track, chunk: fields.chunk, timestamp: fields.timestamp, payload: fields.payload },
+    streamSid: fields.streamSid,
+  });
+
+const awkwardText = fc.oneof(
+  sizedString,
+  fc.constantFrom(
+    'in"bound',
+    'in\\bound',
+    'in\nbound',
+    '\u0000',
+    '\u001f',
+    '\u007f',
+    '\ud800',
+    '\ufffd',
+    'é',
+  ),
+);
+const canonicalFields = fc.record({
+  sequenceNumber: fc.oneof({ weight: 8, arbitrary: digits }, { weight: 1, arbitrary: fc.jsonValue() }),
+  track: fc.oneof(
+    { weight: 8, arbitrary: fc.constantFrom('inbound', 'outbound') },
+    { weight: 2, arbitrary: awkwardText },
+    { weight: 1, arbitrary: fc.jsonValue() },
+  ),
+  chunk: fc.oneof({ weight: 8, arbitrary: digits }, { weight: 1, arbitrary: fc.jsonValue() }),
+  timestamp: fc.oneof({ weight: 8, arbitrary: digits }, { weight: 1, arbitrary: fc.jsonValue() }),
+  payload: fc.oneof(
+    { weight: 8, arbitrary: fc.base64String({ minLength: 4, maxLength: 400 }) },
+    { weight: 3, arbitrary: payloadString },
+    { weight: 1, arbitrary: fc.constantFrom('=', '==', 'A=', 'AA==', 'AAA=', 'A===', '====', '-_-_') },
+  ),
+  streamSid: fc.oneof(
+    { weight: 8, arbitrary: fc.stringMatching(/^MZ[0-9a-f]{32}$/) },
+    { weight: 3, arbitrary: awkwardText },
+    { weight: 1, arbitrary: fc.jsonValue() },
+  ),
+});
+
+describe('Twilio-shaped media frames without JSON.parse', () => {
+  it("reads the documented frame and the fake Twilio's", () => {
+    const documented =
+      '{"event":"media","sequenceNumber":"3","media":{"track":"inbound","chunk":"1","timestamp":"5","payload":"/////w=="},"streamSid":"MZ1"}';
+    expect(readCanonicalMedia(documented)).toEqual({
+      streamSid: 'MZ1',
+      audio: Buffer.from([255, 255, 255, 255]),
+    });
+    const sid = `MZ${'0af9'.repeat(8)}`;
+    const frame = Buffer.from(Array.from({ length: 160 }, (_, i) => (i * 37) & 255));
+    const fake = twilioText({
+      sequenceNumber: '120',
+      track: 'inbound',
+      chunk: '118',
+      timestamp: '2340',
+      payload: frame.toString('base64'),
+      streamSid: sid,
+    });
+    expect(readCanonicalMedia(fake)).toEqual({ streamSid: sid, audio: frame });
+  });
+
+  it('leaves every other text to the general parser', () => {
+    const base = JSON.parse(
+      twilioText({
+        sequenceNumber: '3',
+        track: 'inbound',
+        chunk: '1',
+        timestamp: '5',
+        payload: 'AAAA',
+        streamSid: 'MZ1',
+      }),
+    );
+    for (const text of [
+      JSON.stringify(base, null, 1),
+      JSON.stringify({ streamSid: 'MZ1', ...base }),
+      JSON.stringify({ ...base, extra: 1 }),
+      JSON.stringify({ ...base, media: { ...base.media, extra: 1 } }),
+      JSON.stringify({ ...base, media: { payload: 'AAAA' } }),
+      JSON.stringify({ ...base, streamSid: 'M"Z' }),
+      JSON.stringify({ ...base, streamSid: 'x'.repeat(65) }),
+      JSON.stringify({ ...base, media: { ...base.media, payload: 'A'.repeat(20_004) } }),
+      JSON.stringify({ ...base, media: { ...base.media, payload: 'AAA' } }),
+      `${JSON.stringify(base)} `,
+    ]) {
+      expect(readCanonicalMedia(text), text.slice(0, 120)).toBeNull();
+    }
+  });
+
+  it('property: where it answers, the general parser gives the same stream and bytes', () => {
+    let read = 0;
+    fc.assert(
+      fc.property(
+        fc.oneof(
+          { weight: 4, arbitrary: canonicalFields.map(twilioText) },
+          { weight: 1, arbitrary: mediaShaped.map((v) => JSON.stringify(v)) },
+        ),
+        (text) => {
+          const fast = readCanonicalMedia(text);
+          if (fast === null) return;
+          read++;
+          expect(generalRead(text)).toEqual(fast);
+        },
+      ),
+      { numRuns: 5000 },
+    );
+    // The canonical shape is read most of the time, not just the refusals exercised.
+    expect(read).toBeGreaterThan(1000);
+  });
+
+  it('property: a frame the general parser accepts in the canonical shape is read the same', () => {
+    fc.assert(
+      fc.property(canonicalFields, (fields) => {
+        const text = twilioText(fields);
+        const general = generalRead(text);
+        const fast = readCanonicalMedia(text);
+        // Refusing is always safe (the general parser then answers); a strict-ASCII frame must not be refused.
+        const plain = /^[\x20-\x7e]*$/.test(text) && !text.includes('\\');
+        if (general && plain && typeof fields.streamSid === 'string' && fields.streamSid.length <= 64)
+          expect(fast).toEqual(general);
+        if (!general) expect(fast).toBeNull();
+      }),
+      { numRuns: 5000 },
+    );
+  });
+
+  it('is cheaper than JSON.parse and the hand validator for a Twilio-sized frame', () => {
+    const text = twilioText({
+      sequenceNumber: '120',
+      track: 'inbound',
+      chunk: '118',
+      timestamp: '2340',
+      payload: Buffer.alloc(160, 0x7f).toString('base64'),
+      streamSid: `MZ${'0'.repeat(32)}`,
+    });
+    const time = (run: () => unknown) => {
+      const start = performance.now();
+      for (let i = 0; i < 20_000; i++) if (!run()) throw new Error('a valid frame was refused');
+      return performance.now() - start;
+    };
+    const best = (run: () => unknown) => Math.min(time(run), time(run), time(run));
+    time(() => generalRead(text));
+    time(() => readCanonicalMedia(text));
+    expect(best(() => readCanonicalMedia(text))).toBeLessThan(best(() => generalRead(text)));
   });
 });
 
