@@ -5,6 +5,7 @@
 import type { ServerMetrics } from '../runtime/server/metrics-route';
 import { distribution } from './analysis';
 import type { BundleResult } from './bundles';
+import type { CoreSpeed } from './host';
 import type { Distribution, FakesLevelResult, OverheadHops } from './protocol';
 
 export interface LevelLimits {
@@ -20,6 +21,11 @@ export interface LevelSummary {
   calls: number;
   /** os.loadavg() when the level started: other work on the machine skews every number here. */
   loadAverageAtStart: number[];
+  /**
+   * Each core's 10⁸-iteration loop right before the level (bench/host.ts): these hosts change speed
+   * within a run, so a level is read against the host it ran on. Absent for soak rounds.
+   */
+  coreSpeedsAtStart?: CoreSpeed[];
   completed: number;
   passed: boolean;
   failReasons: string[];
@@ -104,6 +110,7 @@ export function summarizeLevel(
   samples: ServerMetrics[],
   limits: LevelLimits,
   loadAverageAtStart: number[],
+  coreSpeedsAtStart?: CoreSpeed[],
 ): LevelSummary {
   const last = samples.at(-1)!;
   const overheads = (filter: (t: FakesLevelResult['turns'][number]) => boolean) =>
@@ -126,6 +133,7 @@ export function summarizeLevel(
   return {
     calls: fakes.calls,
     loadAverageAtStart,
+    ...(coreSpeedsAtStart && coreSpeedsAtStart.length > 0 ? { coreSpeedsAtStart } : {}),
     completed: fakes.completed,
     passed: failReasons.length === 0,
     failReasons,

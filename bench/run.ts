@@ -15,6 +15,7 @@ import { REPO_ROOT } from '../lib/paths';
 import { createTables, localTableNames } from '../runtime/data/create-tables';
 import type { ServerMetrics } from '../runtime/server/metrics-route';
 import { type BundleResult, measureBundles } from './bundles';
+import { type DynamoWarmup, formatDynamoWarmup, warmDynamoLocal } from './dynamo-warmup';
 import { describeMachine, formatCoreSpeeds, type MachineInfo, measureCoreSpeeds } from './host';
 import {
   type FakesLevelResult,
@@ -41,7 +42,10 @@ export interface BenchOptions {
   turns: number;
   profile: ProfileName;
   build: boolean;
-  /** One unreported 10-call level first, so JIT and lazy start-up work are not charged to level 1. */
+  /**
+   * DynamoDB Local's JIT warmed (bench/dynamo-warmup.ts), then one unreported 10-call level, so
+   * JIT and lazy start-up work are not charged to level 1.
+   */
   warmup: boolean;
   /** Reuse a running DynamoDB Local (the test suite's) instead of starting one. */
   dynamoEndpoint?: string;
@@ -66,6 +70,8 @@ export interface BenchResults {
   machine: MachineInfo;
   args: Omit<BenchOptions, 'log' | 'progress'>;
   profile: (typeof PROFILES)[ProfileName];
+  /** Absent with --no-warmup (the smoke test). */
+  dynamoWarmup?: DynamoWarmup;
   bundles: BundleResult[];
   levels: LevelSummary[];
   soak?: SoakSummary;
@@ -152,7 +158,11 @@ async function runOneLevel(
   server: ServerHandle,
   calls: number,
   options: BenchOptions,
+  /** Time each core first (~2 s): for reported levels, not for warm-up or soak rounds. */
+  probeHost = false,
 ): Promise<LevelSummary> {
+  const coreSpeeds = probeHost ? await measureCoreSpeeds() : [];
+  if (coreSpeeds.length > 0) options.log(`before ${calls} calls: ${formatCoreSpeeds(coreSpeeds)}`);
   const load = loadavg().map((n) => Math.round(n * 100) / 100);
   await server.metrics(true);
   const samples: ServerMetrics[] = [await server.metrics()];
@@ -200,7 +210,7 @@ async function runOneLevel(
   samples.push(await server.metrics());
   // The next level starts with no call left over (records saved, sockets closed).
   for (let i = 0; i < 300 && (await server.metrics()).activeCalls > 0; i++) await sleep(100);
-  return summarizeLevel(result, samples, options.limits, load);
+  return summarizeLevel(result, samples, options.limits, load, coreSpeeds);
 }
 
 export async function runBench(options: BenchOptions): Promise<{ file: string; results: BenchResults }> {
@@ -243,6 +253,13 @@ export async function runBench(options: BenchOptions): Promise<{ file: string; r
     const region = 'us-east-1';
     const credentials = { accessKeyId: 'local', secretAccessKey: 'local' };
     await createTables(new DynamoDBClient({ endpoint, region, credentials }), tables);
+    let dynamoWarmup: DynamoWarmup | undefined;
+    if (options.warmup) {
+      options.progress('warming DynamoDB Local…');
+      dynamoWarmup = await warmDynamoLocal({ endpoint, region, credentials }, tables);
+      options.progress('');
+      options.log(formatDynamoWarmup(dynamoWarmup));
+    }
 
     const fakes = new FakesProcess(options.cpuProfDir);
     const stopFakes = once(() => fakes.stop());
@@ -275,7 +292,7 @@ export async function runBench(options: BenchOptions): Promise<{ file: string; r
     }
     const levels: LevelSummary[] = [];
     for (const calls of options.levels) {
-      const summary = await runOneLevel(fakes, server, calls, options);
+      const summary = await runOneLevel(fakes, server, calls, options, true);
       levels.push(summary);
       options.progress('');
       options.log(formatTable(levels));
@@ -315,6 +332,7 @@ export async function runBench(options: BenchOptions): Promise<{ file: string; r
       machine: describeMachine(coreSpeeds),
       args,
       profile: PROFILES[options.profile],
+      ...(dynamoWarmup ? { dynamoWarmup } : {}),
       bundles,
       levels,
       ...(soak ? { soak } : {}),

@@ -53,6 +53,11 @@ describe('npm run bench, smoke mode', () => {
     );
     const [level] = results.levels;
     expect(level).toMatchObject({ calls: 2, completed: 2 });
+    // The host is timed again right before each reported level, on the same cores.
+    expect((level!.coreSpeedsAtStart ?? []).map((s) => s.core)).toEqual(
+      results.machine.coreSpeeds.map((s) => s.core),
+    );
+    for (const speed of level!.coreSpeedsAtStart ?? []) expect(speed.loopMs).toBeGreaterThan(0);
     // Two turns per call: a tool turn, and a barge-in turn (its question and the interrupting words).
     expect(level!.turns).toHaveLength(6);
     for (const turn of level!.turns) {
