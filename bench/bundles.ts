@@ -4,6 +4,11 @@
  * function's entry (`toolLambdaEntry`), built into a temporary directory; then each function's
  * module-load time, i.e. a cold start's `import()` of the bundle, in a fresh Node process with that
  * function's environment, started the way the Lambda runtime starts (RUNTIME_LOADER).
+ *
+ * Beside them, a reference bundle that none of our code is in (REFERENCE_ENTRY), timed between
+ * the functions: these hosts change speed by tens of percent from one minute to the next, and a
+ * bundle's load read against the reference's at the same minutes says what the code costs apart
+ * from what the host did.
  */
 import { execFile } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
@@ -38,6 +43,31 @@ export interface BundleResult {
   loadRunsMs: number[];
   /** Per core, when the runs could be pinned (bench/host.ts). */
   loadByCore?: { core: number; medianMs: number; runsMs: number[] }[];
+  /**
+   * loadMs ÷ the reference's, the reference timed right after each of this function's runs on the
+   * same core (the slowest core's medians of both): what the bundle costs apart from the host.
+   */
+  timesReference?: number;
+}
+
+/**
+ * The reference: the DynamoDB document client, which every tool bundles and builds at load, with
+ * the same settings. It changes only with the lockfile, and its load is the same mixture as a
+ * tool's (minified SDK code to compile and run, `node:https` to load), so the ratio to it moves
+ * with our code, not with the host. (A bare import would be tree-shaken away: the SDK declares no
+ * side effects.)
+ */
+export const REFERENCE_FUNCTION = 'reference: DynamoDB client';
+const REFERENCE_ENTRY = `import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
+import { DynamoDBDocumentClient, GetCommand, PutCommand, QueryCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
+export const db = DynamoDBDocumentClient.from(new DynamoDBClient({}));
+export const commands = [GetCommand, PutCommand, QueryCommand, UpdateCommand];
+`;
+
+export interface BundleTimings {
+  functions: BundleResult[];
+  /** Every run of the reference, interleaved with every function's. */
+  reference: BundleResult;
 }
 
 const median = (values: readonly number[]) =>
@@ -94,6 +124,15 @@ async function bundle(entry: string, outfile: string): Promise<number> {
   return statSync(outfile).size;
 }
 
+async function bundleReference(outfile: string): Promise<number> {
+  const { entryPoints: _entry, ...options } = lambdaBuildOptions(join(REPO_ROOT, 'reference.mjs'), outfile);
+  await build({
+    ...options,
+    stdin: { contents: REFERENCE_ENTRY, resolveDir: REPO_ROOT, sourcefile: 'reference.mjs' },
+  });
+  return statSync(outfile).size;
+}
+
 async function loadTime(
   loader: string,
   file: string,
@@ -111,7 +150,7 @@ async function loadTime(
 }
 
 /** `only`: time just these functions (the smoke test keeps to two); all when absent. */
-export async function measureBundles(runs: number, only?: string[]): Promise<BundleResult[]> {
+export async function measureBundles(runs: number, only?: string[]): Promise<BundleTimings> {
   // Outside the repository, where no node_modules is in reach: a bundle that is not self-contained
   // fails to load here, as it would in Lambda.
   const out = mkdtempSync(join(tmpdir(), 'pitcrew-bench-bundles-'));
@@ -144,32 +183,58 @@ export async function measureBundles(runs: number, only?: string[]): Promise<Bun
     ]
       .filter((fn) => !only || only.includes(fn.name))
       .map((fn) => ({ ...fn, file: join(out, fn.name, 'index.mjs') }));
-    const sizes = await Promise.all(functions.map((fn) => bundle(fn.entry, fn.file)));
+    const referenceFile = join(out, 'reference', 'index.mjs');
+    const [referenceBytes, ...sizes] = await Promise.all([
+      bundleReference(referenceFile),
+      ...functions.map((fn) => bundle(fn.entry, fn.file)),
+    ]);
     const selected = functions.map((fn, i) => ({ ...fn, bytes: sizes[i]! }));
     const results: BundleResult[] = [];
     const cores = await pinnableCores();
+    const coreKeys = cores.length > 0 ? cores : [undefined];
+    const referenceRuns = new Map<number | undefined, number[]>(coreKeys.map((core) => [core, []]));
     // One at a time: parallel cold starts on two cores would measure contention, not load time.
     // Pinned runs alternate between the cores, so a drift in the host's speed touches each alike.
+    // Each run of a function is followed by one of the reference on the same core, so the two are
+    // read against the same minute of a host whose speed drifts.
     for (const fn of selected) {
-      const byCore = new Map<number | undefined, number[]>(
-        (cores.length > 0 ? cores : [undefined]).map((core) => [core, []]),
-      );
+      const byCore = new Map<number | undefined, number[]>(coreKeys.map((core) => [core, []]));
+      const referenceByCore = new Map<number | undefined, number[]>(coreKeys.map((core) => [core, []]));
       for (let i = 0; i < runs; i++) {
-        for (const [core, times] of byCore)
-          times.push(await loadTime(loader, fn.file, { ...common, ...fn.env }, core));
+        for (const core of coreKeys) {
+          byCore.get(core)!.push(await loadTime(loader, fn.file, { ...common, ...fn.env }, core));
+          const referenceMs = await loadTime(loader, referenceFile, common, core);
+          referenceByCore.get(core)!.push(referenceMs);
+          referenceRuns.get(core)!.push(referenceMs);
+        }
       }
-      const perCore = [...byCore].map(([core, runsMs]) => ({ core, medianMs: median(runsMs), runsMs }));
-      results.push({
-        function: fn.name,
-        entry: fn.entry,
-        bytes: fn.bytes,
-        loadMs: Math.max(...perCore.map((c) => c.medianMs)),
-        loadRunsMs: perCore.flatMap((c) => c.runsMs),
-        ...(cores.length > 0 ? { loadByCore: perCore.map((c) => ({ ...c, core: c.core as number })) } : {}),
-      });
+      const result = summarize(fn.name, fn.entry, fn.bytes, byCore);
+      const referenceMs = summarize(REFERENCE_FUNCTION, 'reference.mjs', 0, referenceByCore).loadMs;
+      results.push({ ...result, timesReference: Math.round((result.loadMs / referenceMs) * 100) / 100 });
     }
-    return results;
+    return {
+      functions: results,
+      reference: summarize(REFERENCE_FUNCTION, 'reference.mjs', referenceBytes!, referenceRuns),
+    };
   } finally {
     rmSync(out, { recursive: true, force: true });
   }
+}
+
+function summarize(
+  name: string,
+  entry: string,
+  bytes: number,
+  byCore: Map<number | undefined, number[]>,
+): BundleResult {
+  const perCore = [...byCore].map(([core, runsMs]) => ({ core, medianMs: median(runsMs), runsMs }));
+  const pinnedRuns = perCore.every((c) => c.core !== undefined);
+  return {
+    function: name,
+    entry,
+    bytes,
+    loadMs: Math.max(...perCore.map((c) => c.medianMs)),
+    loadRunsMs: perCore.flatMap((c) => c.runsMs),
+    ...(pinnedRuns ? { loadByCore: perCore.map((c) => ({ ...c, core: c.core as number })) } : {}),
+  };
 }

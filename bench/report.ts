@@ -227,14 +227,13 @@ export function formatHops(levels: LevelSummary[]): string {
   return table(header, rows);
 }
 
-export function formatBundles(bundles: BundleResult[]): string {
-  return bundles
-    .map(
-      (b) =>
-        `  ${b.function.padEnd(26)} ${(b.bytes / 1024).toFixed(1).padStart(7)} KB  load ${f(b.loadMs)} ms` +
-        (b.loadByCore
-          ? `  (by core: ${b.loadByCore.map((c) => `${c.core}: ${f(c.medianMs)}`).join(', ')})`
-          : ''),
-    )
-    .join('\n');
+export function formatBundles(bundles: BundleResult[], reference?: BundleResult): string {
+  const line = (b: BundleResult, ratio: string) =>
+    `  ${b.function.padEnd(26)} ${(b.bytes / 1024).toFixed(1).padStart(7)} KB  load ${f(b.loadMs)} ms` +
+    ratio +
+    (b.loadByCore ? `  (by core: ${b.loadByCore.map((c) => `${c.core}: ${f(c.medianMs)}`).join(', ')})` : '');
+  const lines = bundles.map((b) =>
+    line(b, b.timesReference === undefined ? '' : `  ×${b.timesReference.toFixed(2)} the reference`),
+  );
+  return [...lines, ...(reference ? [line(reference, '')] : [])].join('\n');
 }

@@ -73,6 +73,8 @@ export interface BenchResults {
   /** Absent with --no-warmup (the smoke test). */
   dynamoWarmup?: DynamoWarmup;
   bundles: BundleResult[];
+  /** Timed between the bundles (bench/bundles.ts REFERENCE_ENTRY); absent when none were timed. */
+  bundleReference?: BundleResult;
   levels: LevelSummary[];
   soak?: SoakSummary;
   /** Issue 8's targets judged on this run (bench/targets.ts). */
@@ -318,10 +320,13 @@ export async function runBench(options: BenchOptions): Promise<{ file: string; r
     await stopFakes();
     await stopDynamoNow();
 
-    const bundles =
-      options.bundleRuns > 0 ? await measureBundles(options.bundleRuns, options.bundleOnly) : [];
-    if (bundles.length > 0)
-      options.log(`tool Lambda bundles (size, module load):\n${formatBundles(bundles)}`);
+    const timings =
+      options.bundleRuns > 0 ? await measureBundles(options.bundleRuns, options.bundleOnly) : undefined;
+    const bundles = timings?.functions ?? [];
+    if (timings)
+      options.log(
+        `tool Lambda bundles (size, module load):\n${formatBundles(timings.functions, timings.reference)}`,
+      );
 
     const targets = judgeTargets({ levels, bundles, ...(soak ? { soak } : {}) });
     options.log(`issue 8 targets:\n${formatTargets(targets)}`);
@@ -334,6 +339,7 @@ export async function runBench(options: BenchOptions): Promise<{ file: string; r
       profile: PROFILES[options.profile],
       ...(dynamoWarmup ? { dynamoWarmup } : {}),
       bundles,
+      ...(timings ? { bundleReference: timings.reference } : {}),
       levels,
       ...(soak ? { soak } : {}),
       targets,

@@ -84,9 +84,13 @@ describe('npm run bench, smoke mode', () => {
     expect(results.soak!.rounds).toHaveLength(1);
     expect(results.soak!.rounds[0]!.heapUsedMb).toBeGreaterThan(0);
     expect(results.bundles.map((b) => b.function)).toEqual(['get_available_slots', 'reminder_dialer']);
+    // The reference is timed beside them and each function is read against it.
+    expect(results.bundleReference).toMatchObject({ function: 'reference: DynamoDB client' });
+    expect(results.bundleReference!.bytes).toBeGreaterThan(50_000);
     for (const bundle of results.bundles) {
       expect(bundle.bytes).toBeGreaterThan(0);
       expect(bundle.loadMs).toBeGreaterThan(0);
+      expect(bundle.timesReference).toBeGreaterThan(0);
       // The figure judged is the slowest core's median.
       if (bundle.loadByCore)
         expect(bundle.loadMs).toBe(Math.max(...bundle.loadByCore.map((c) => c.medianMs)));
