@@ -17,6 +17,7 @@
 import type { SttConnection, TtsConnection } from '../test/fakes/deepgram-fake';
 import type { CallRuntime } from '../test/fakes/twilio/call';
 import type { LevelArgs, LevelContext } from './driver';
+import { type LateFrame, lateFrameBursts } from './late-frames';
 import { type FrameLog, TAG } from './probes';
 import type {
   Distribution,
@@ -103,7 +104,8 @@ export function analyseLevel(
   const interruptions: InterruptionSample[] = [];
   const forward: number[] = [];
   const pacing: number[] = [];
-  let late = 0;
+  const late: LateFrame[] = [];
+  let levelStart = Number.POSITIVE_INFINITY;
 
   for (const record of records) {
     const call = record.runtime;
@@ -193,12 +195,14 @@ export function analyseLevel(
       const arrivals = sttConnection.frameArrivals;
       const n = Math.min(arrivals.length, log.sentAt.length);
       for (let k = 1; k <= n; k++) {
-        const delay = arrivals[arrivals.length - k]! - log.sentAt[log.sentAt.length - k]!;
+        const sentAt = log.sentAt[log.sentAt.length - k]!;
+        const delay = arrivals[arrivals.length - k]! - sentAt;
         forward.push(delay);
-        if (delay > args.lateFrameMs) late++;
+        if (delay > args.lateFrameMs) late.push({ sentAt, delayMs: delay, call: record.id });
       }
     }
     const first = log.sentAt[0]!;
+    if (log.sentAt.length > 0) levelStart = Math.min(levelStart, first);
     for (let i = 0; i < log.sentAt.length; i++) pacing.push(log.sentAt[i]! - (first + i * FRAME_MS));
   }
 
@@ -209,7 +213,8 @@ export function analyseLevel(
     turns,
     interruptions,
     inboundForwardMs: distribution(forward),
-    lateInboundFrames: late,
+    lateInboundFrames: late.length,
+    lateFrameBursts: lateFrameBursts(late, levelStart),
     twilioPacingLagMs: distribution(pacing),
     fakesEventLoopDelayP99Ms: 0,
     durationMs: Math.round(durationMs),

@@ -5,10 +5,10 @@
  * module-load time, i.e. a cold start's `import()` of the bundle, in a fresh Node process with that
  * function's environment, started the way the Lambda runtime starts (RUNTIME_LOADER).
  *
- * Beside them, a reference bundle that none of our code is in (REFERENCE_ENTRY), timed between
- * the functions: these hosts change speed by tens of percent from one minute to the next, and a
- * bundle's load read against the reference's at the same minutes says what the code costs apart
- * from what the host did.
+ * Beside them, a reference bundle that none of our code is in (REFERENCE_ENTRY), timed right after
+ * each run of each function on the same core: these hosts change speed by tens of percent from one
+ * minute to the next, and a bundle's load read against the reference's at the same minutes says
+ * what the code costs apart from what the host did.
  */
 import { execFile } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
@@ -203,9 +203,9 @@ export async function measureBundles(runs: number, only?: string[]): Promise<Bun
       for (let i = 0; i < runs; i++) {
         for (const core of coreKeys) {
           byCore.get(core)!.push(await loadTime(loader, fn.file, { ...common, ...fn.env }, core));
-          const referenceMs = await loadTime(loader, referenceFile, common, core);
-          referenceByCore.get(core)!.push(referenceMs);
-          referenceRuns.get(core)!.push(referenceMs);
+          const referenceRunMs = await loadTime(loader, referenceFile, common, core);
+          referenceByCore.get(core)!.push(referenceRunMs);
+          referenceRuns.get(core)!.push(referenceRunMs);
         }
       }
       const result = summarize(fn.name, fn.entry, fn.bytes, byCore);

@@ -4,6 +4,7 @@
  * shape is a type error on both ends.
  */
 import type { DeepgramFakeOptions } from '../test/fakes/deepgram-fake';
+import type { LateFrameBurst } from './late-frames';
 
 export type ProfileName = 'realistic' | 'zero';
 
@@ -89,6 +90,8 @@ export interface FakesLevelResult {
   /** Inbound frame: sent by the fake Twilio → received by the fake Deepgram. */
   inboundForwardMs: Distribution;
   lateInboundFrames: number;
+  /** The late frames by burst (bench/late-frames.ts): one process stalling, or one call. */
+  lateFrameBursts: LateFrameBurst[];
   /** How far behind its 20 ms schedule the fake Twilio sent frames (the fakes' own health). */
   twilioPacingLagMs: Distribution;
   fakesEventLoopDelayP99Ms: number;

@@ -6,6 +6,7 @@ import type { ServerMetrics } from '../runtime/server/metrics-route';
 import { distribution } from './analysis';
 import type { BundleResult } from './bundles';
 import type { CoreSpeed } from './host';
+import type { LateFrameBurst } from './late-frames';
 import type { Distribution, FakesLevelResult, OverheadHops } from './protocol';
 
 export interface LevelLimits {
@@ -50,6 +51,8 @@ export interface LevelSummary {
   inboundForwardMs: Distribution;
   lateInboundFrames: number;
   lateInboundFrameRatio: number;
+  /** Absent in results written before 2026-12-07's run 14. */
+  lateFrameBursts?: LateFrameBurst[];
   server: {
     cpuPctOfCorePerCall: number | null;
     cpuPctOfCorePeak: number | null;
@@ -159,6 +162,7 @@ export function summarizeLevel(
     inboundForwardMs: fakes.inboundForwardMs,
     lateInboundFrames: fakes.lateInboundFrames,
     lateInboundFrameRatio: round(lateRatio, 6),
+    lateFrameBursts: fakes.lateFrameBursts,
     server: {
       ...serverLoad(samples),
       eventLoopDelayP99Ms: last.eventLoopDelayMs.p99,

@@ -17,6 +17,7 @@ import type { ServerMetrics } from '../runtime/server/metrics-route';
 import { type BundleResult, measureBundles } from './bundles';
 import { type DynamoWarmup, formatDynamoWarmup, warmDynamoLocal } from './dynamo-warmup';
 import { describeMachine, formatCoreSpeeds, type MachineInfo, measureCoreSpeeds } from './host';
+import { formatLateFrameBursts } from './late-frames';
 import {
   type FakesLevelResult,
   type FakesReady,
@@ -299,6 +300,7 @@ export async function runBench(options: BenchOptions): Promise<{ file: string; r
       options.progress('');
       options.log(formatTable(levels));
       options.log(`overhead by hop, ms (see OverheadHops in bench/protocol.ts):\n${formatHops(levels)}`);
+      for (const line of formatLateFrameBursts([summary])) options.log(`late inbound frames, ${line}`);
       if (!summary.passed && !options.keepGoing) {
         options.log(`level ${calls} failed (${summary.failReasons.join('; ')}): stopping`);
         for (const failure of summary.failures.slice(0, 5)) options.log(`  ${failure}`);

@@ -77,6 +77,9 @@ describe('npm run bench, smoke mode', () => {
     const firstAudio = level!.turns.map((t) => t.hops!.toTts + t.hops!.toTwilio).sort((a, b) => a - b);
     expect(level!.firstAudioAfterSentenceMs).toMatchObject({ n: 6, max: expect.closeTo(firstAudio[5]!, 1) });
     expect(level!.inboundForwardMs.n).toBeGreaterThan(100);
+    const burstFrames = (level!.lateFrameBursts ?? []).reduce((sum, b) => sum + b.frames, 0);
+    expect(level!.lateFrameBursts).toEqual(expect.any(Array));
+    expect(burstFrames).toBe(level!.lateInboundFrames);
     expect(level!.server.cpuPctOfCorePerCall).toEqual(expect.any(Number));
     expect(level!.server.rssPeakMb).toBeGreaterThan(0);
     expect(level!.server.eventLoopDelayP99Ms).toEqual(expect.any(Number));
