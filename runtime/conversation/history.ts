@@ -1,9 +1,8 @@
 /**
  * The conversation as the model sees it. Tool calls and their results stay together (the API
- * rejects a tool result without its call), and the oldest turns are dropped by token count before
- * the context limit approaches; the system prompt is always kept.
+ * rejects a tool result without its call), and the oldest turns are dropped by (estimated) token
+ * count before the context limit approaches; the system prompt is always kept.
  */
-import { countTokens } from 'gpt-tokenizer/encoding/o200k_base';
 import type { ChatMessage } from '../providers/interfaces';
 
 export interface HistoryOptions {
@@ -13,12 +12,26 @@ export interface HistoryOptions {
 
 const PER_MESSAGE_OVERHEAD = 4;
 
+/** What GPT-4o's tokenizer (o200k) cuts a text into before BPE: letters, up to 3 digits, symbols. */
+const PIECES = /\p{L}+|\p{N}{1,3}|[^\s\p{L}\p{N}]+/gu;
+
+/**
+ * A text's token count, estimated as the pieces o200k's pre-tokenizer cuts it into: 0.88–1.21 of
+ * the exact count on the prompt, utterances and tool results (test/conversation/history.test.ts).
+ * Exact BPE cost its rank table, 20 MB of heap per task that every full GC marks (~10 ms more per
+ * collection), 140 ms at start and ~1.5 % of the CPU at 100 calls; the limit it serves only keeps
+ * the requests from growing without bound, far below the model's context.
+ */
+export function estimateTokens(text: string): number {
+  return text.match(PIECES)?.length ?? 0;
+}
+
 function tokensOf(message: ChatMessage): number {
   let text = message.content ?? '';
   if (message.role === 'assistant' && message.tool_calls) {
     for (const call of message.tool_calls) text += call.function.name + call.function.arguments;
   }
-  return countTokens(text) + PER_MESSAGE_OVERHEAD;
+  return estimateTokens(text) + PER_MESSAGE_OVERHEAD;
 }
 
 export class ConversationHistory {

@@ -1,5 +1,9 @@
+import { countTokens } from 'gpt-tokenizer/encoding/o200k_base';
+import { Temporal } from 'temporal-polyfill';
 import { describe, expect, it } from 'vitest';
-import { ConversationHistory } from '../../runtime/conversation/history';
+import { ConversationHistory, estimateTokens } from '../../runtime/conversation/history';
+import { buildSystemPrompt } from '../../runtime/conversation/prompt';
+import { exampleShop } from '../support/tool-harness';
 
 describe('ConversationHistory', () => {
   it('always keeps the system prompt and drops the oldest turns by tokens', () => {
@@ -62,5 +66,55 @@ describe('ConversationHistory', () => {
       { role: 'assistant', content: 'Sure. [interrupted]' },
     ]);
     expect(history.appendToLastUser('x')).toBe(false);
+  });
+});
+
+describe('estimateTokens', () => {
+  const profile = {
+    customer_id: 'c_01JABCDEF0123456789',
+    first_name: 'Maria',
+    last_name: 'Garcia',
+    vehicles: [{ vehicle_id: 'v_01JABCDEF0123456789', year: 2015, make: 'HONDA', model: 'Civic' }],
+  };
+  const now = Temporal.Instant.from('2026-12-01T16:00:00Z');
+  const slots = Array.from({ length: 20 }, (_, i) => {
+    const hour = 8 + Math.floor(i / 2);
+    const minute = i % 2 ? '30' : '00';
+    return {
+      start_time: `2026-12-08T${String(hour).padStart(2, '0')}:${minute}:00-06:00`,
+      spoken: `${hour}:${minute} AM`,
+    };
+  });
+  // What a call's history holds: the prompt, both sides' words, tool calls and their JSON results.
+  const samples = {
+    'new caller prompt': buildSystemPrompt(exampleShop(), now, { kind: 'new_caller' }),
+    'known customer prompt': buildSystemPrompt(exampleShop(), now, {
+      kind: 'known_customer',
+      firstName: 'Maria',
+      profile,
+    }),
+    'caller words': 'Hi, I need an oil change for my Civic, do you have anything Tuesday morning?',
+    'assistant words': 'Sure. On Tuesday, December 8 I have 8:00 AM, 9:30 AM or 11:00 AM. Which works best?',
+    'tool call': 'get_available_slots{"date":"2026-12-08","service_type":"oil_change"}',
+    'slots result': JSON.stringify({
+      ok: true,
+      result: { date: '2026-12-08', spoken_date: 'Tuesday, December 8', slots },
+    }),
+    'customer result': JSON.stringify({ ok: true, result: { found: true, customer: profile } }),
+    'Spanish words':
+      'Hola, necesito un cambio de aceite para mi coche el martes por la mañana, ¿tienen algo?',
+    'digits and ids':
+      'My VIN is 1HGCM82633A004352, phone 217 555 0199, booking a1b2c3d4-e5f6-7890-abcd-ef1234567890.',
+  };
+
+  it.each(Object.entries(samples))('stays within 0.8–1.25 of the exact o200k count: %s', (_, text) => {
+    const ratio = estimateTokens(text) / countTokens(text);
+    expect(ratio).toBeGreaterThanOrEqual(0.8);
+    expect(ratio).toBeLessThanOrEqual(1.25);
+  });
+
+  it('counts nothing in an empty or blank text', () => {
+    expect(estimateTokens('')).toBe(0);
+    expect(estimateTokens('  \n ')).toBe(0);
   });
 });
