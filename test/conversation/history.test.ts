@@ -98,7 +98,7 @@ describe('estimateTokens', () => {
     'tool call': 'get_available_slots{"date":"2026-12-08","service_type":"oil_change"}',
     'slots result': JSON.stringify({
       ok: true,
-      result: { date: '2026-12-08', spoken_date: 'Tuesday, December 8', slots },
+      result: { service_type: 'oil_change', date: '2026-12-08', spoken_date: 'Tuesday, December 8', slots },
     }),
     'customer result': JSON.stringify({ ok: true, result: { found: true, customer: profile } }),
     'Spanish words':
