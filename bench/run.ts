@@ -4,7 +4,7 @@
  * concurrency level, prints a table and writes bench/results/<timestamp>.json. See README
  * "Benchmark" for what each number means. Every child process is stopped on exit, error or ^C.
  */
-import { execFile, fork } from 'node:child_process';
+import { execFile } from 'node:child_process';
 import { existsSync, mkdirSync, writeFileSync } from 'node:fs';
 import { loadavg } from 'node:os';
 import { dirname, join } from 'node:path';
@@ -16,16 +16,10 @@ import { createTables, localTableNames } from '../runtime/data/create-tables';
 import type { ServerMetrics } from '../runtime/server/metrics-route';
 import { type BundleResult, measureBundles } from './bundles';
 import { type DynamoWarmup, formatDynamoWarmup, warmDynamoLocal } from './dynamo-warmup';
+import { FakesProcess } from './fakes-handle';
 import { describeMachine, formatCoreSpeeds, type MachineInfo, measureCoreSpeeds } from './host';
 import { formatLateFrameBursts } from './late-frames';
-import {
-  type FakesLevelResult,
-  type FakesReady,
-  type FromFakes,
-  PROFILES,
-  type ProfileName,
-  type ToFakes,
-} from './protocol';
+import { type FakesLevelResult, type FakesReady, PROFILES, type ProfileName } from './protocol';
 import {
   formatBundles,
   formatHops,
@@ -96,64 +90,6 @@ function once(stop: () => Promise<void>): () => Promise<void> {
     stopping ??= stop();
     return stopping;
   };
-}
-
-/** The fakes process: one request in flight at a time, answered by the matching message type. */
-class FakesProcess {
-  private readonly child: ReturnType<typeof fork>;
-  private readonly exited: Promise<void>;
-
-  /** `cpuProfDir`: the fakes are profiled too (`fakes-*.cpuprofile`), to see what the load costs. */
-  constructor(cpuProfDir?: string) {
-    const profile = cpuProfDir
-      ? ['--cpu-prof', '--cpu-prof-dir', cpuProfDir, '--cpu-prof-name', `fakes-${Date.now()}.cpuprofile`]
-      : [];
-    this.child = fork(join(BENCH_DIR, 'fakes-process.ts'), [], {
-      cwd: REPO_ROOT,
-      execArgv: ['--import', 'tsx', ...profile],
-      stdio: ['ignore', 'inherit', 'inherit', 'ipc'],
-    });
-    this.exited = new Promise<void>((resolve) => this.child.once('exit', () => resolve()));
-  }
-
-  onProgress: (message: Extract<FromFakes, { type: 'progress' }>) => void = () => {};
-
-  request<T extends FromFakes['type']>(
-    message: ToFakes,
-    answer: T,
-  ): Promise<Extract<FromFakes, { type: T }>> {
-    return new Promise((resolve, reject) => {
-      const onMessage = (reply: FromFakes) => {
-        if (reply.type === 'progress') return this.onProgress(reply);
-        cleanup();
-        if (reply.type === answer) resolve(reply as Extract<FromFakes, { type: T }>);
-        else reject(new Error(reply.type === 'error' ? `fakes process: ${reply.message}` : reply.type));
-      };
-      const onExit = (code: number | null) => {
-        cleanup();
-        reject(new Error(`the fakes process exited (${code}) while waiting for ${answer}`));
-      };
-      const cleanup = () => {
-        this.child.off('message', onMessage);
-        this.child.off('exit', onExit);
-      };
-      this.child.on('message', onMessage);
-      this.child.once('exit', onExit);
-      this.child.send(message);
-    });
-  }
-
-  async stop(): Promise<void> {
-    if (this.child.exitCode !== null || this.child.signalCode !== null) return;
-    if (this.child.connected) this.child.send({ type: 'stop' } satisfies ToFakes);
-    const timer = setTimeout(() => this.child.kill('SIGKILL'), 5000);
-    await this.exited;
-    clearTimeout(timer);
-  }
-
-  kill(): void {
-    if (this.child.exitCode === null && this.child.signalCode === null) this.child.kill('SIGKILL');
-  }
 }
 
 async function runOneLevel(
