@@ -18,6 +18,7 @@ import type { SttConnection, TtsConnection } from '../test/fakes/deepgram-fake';
 import type { CallRuntime } from '../test/fakes/twilio/call';
 import type { LevelArgs, LevelContext } from './driver';
 import { type LateFrame, lateFrameBursts } from './late-frames';
+import { type LoopStall, longestStall } from './loop-stalls';
 import { type FrameLog, TAG } from './probes';
 import type {
   Distribution,
@@ -83,6 +84,7 @@ export function analyseLevel(
   args: LevelArgs,
   records: CallRecord[],
   durationMs: number,
+  fakesStalls: readonly LoopStall[] = [],
 ): FakesLevelResult {
   const stt = new Map<number, SttConnection>();
   for (const connection of ctx.deepgram.stt) {
@@ -214,9 +216,10 @@ export function analyseLevel(
     interruptions,
     inboundForwardMs: distribution(forward),
     lateInboundFrames: late.length,
-    lateFrameBursts: lateFrameBursts(late, levelStart),
+    lateFrameBursts: lateFrameBursts(late, levelStart, fakesStalls),
     twilioPacingLagMs: distribution(pacing),
     fakesEventLoopDelayP99Ms: 0,
+    fakesLongestStallMs: Math.round(longestStall(fakesStalls) * 10) / 10,
     durationMs: Math.round(durationMs),
   };
 }

@@ -9,6 +9,7 @@ import type { OpenAiFake } from '../test/fakes/openai-fake';
 import type { CallRuntime } from '../test/fakes/twilio/call';
 import type { TwilioFake } from '../test/fakes/twilio-fake';
 import { analyseLevel, type CallRecord } from './analysis';
+import { LoopStallRecorder } from './loop-stalls';
 import type { Probes } from './probes';
 import type { FakesLevelResult, LatencyProfile } from './protocol';
 import {
@@ -98,6 +99,8 @@ export async function runLevel(
   const started = performance.now();
   const loopDelay = monitorEventLoopDelay({ resolution: 10 });
   loopDelay.enable();
+  const stalls = new LoopStallRecorder();
+  stalls.start();
   ctx.scriptLog = newScriptLog();
   const records: CallRecord[] = [];
   let done = 0;
@@ -123,12 +126,13 @@ export async function runLevel(
     );
   } finally {
     clearInterval(ticker);
+    stalls.stop();
   }
   report();
   // The server closes each call's Deepgram sockets after the hang-up; let the last ones arrive.
   await sleep(500);
   loopDelay.disable();
-  const result = analyseLevel(ctx, args, records, performance.now() - started);
+  const result = analyseLevel(ctx, args, records, performance.now() - started, stalls.stalls);
   // Like the server's figure: what exceeds the 10 ms sampling interval.
   result.fakesEventLoopDelayP99Ms = Math.max(0, Math.round(loopDelay.percentile(99) / 1e4 - 1000) / 100);
   for (const failure of ctx.scriptLog.toolFailures) result.failures.push(failure);

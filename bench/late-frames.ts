@@ -1,3 +1,5 @@
+import { type LoopStall, stalledWithin } from './loop-stalls';
+
 /**
  * Late inbound frames grouped into bursts by when the fake Twilio sent them. The count alone
  * cannot say whose they are: a burst that catches many calls at once is one process stalling (a
@@ -22,6 +24,11 @@ export interface LateFrameBurst {
   /** How many calls had a late frame in it. */
   calls: number;
   maxDelayMs: number;
+  /**
+   * The longest the fakes' own loop stood still while the burst's frames were on their way (first
+   * sent → last received), ms: that much of their delay may be the harness's, not the server's.
+   */
+  fakesStalledMs: number;
 }
 
 /** Late frames sent within this long of the previous one belong to the same burst (5 frames). */
@@ -30,19 +37,25 @@ export const BURST_GAP_MS = 100;
 const round1 = (n: number) => Math.round(n * 10) / 10;
 
 /** Bursts in the order they happened; `levelStart` is when the level's first frame was sent. */
-export function lateFrameBursts(frames: readonly LateFrame[], levelStart: number): LateFrameBurst[] {
+export function lateFrameBursts(
+  frames: readonly LateFrame[],
+  levelStart: number,
+  fakesStalls: readonly LoopStall[] = [],
+): LateFrameBurst[] {
   const sorted = [...frames].sort((a, b) => a.sentAt - b.sentAt);
   const bursts: LateFrameBurst[] = [];
   let members: LateFrame[] = [];
   const close = () => {
     if (members.length === 0) return;
     const first = members[0]!.sentAt;
+    const lastArrival = Math.max(...members.map((m) => m.sentAt + m.delayMs));
     bursts.push({
       atS: Math.round(first - levelStart) / 1000,
       spanMs: round1(members.at(-1)!.sentAt - first),
       frames: members.length,
       calls: new Set(members.map((m) => m.call)).size,
       maxDelayMs: round1(Math.max(...members.map((m) => m.delayMs))),
+      fakesStalledMs: round1(stalledWithin(fakesStalls, first, lastArrival)),
     });
     members = [];
   };
@@ -65,11 +78,18 @@ export function formatLateFrameBursts(
     const largest = [...bursts].sort((a, b) => b.frames - a.frames).slice(0, limit);
     const described = largest.map(
       (b) =>
-        `at ${b.atS.toFixed(1)} s ${b.frames} frame(s) of ${b.calls} call(s) over ${b.spanMs} ms (max ${b.maxDelayMs} ms)`,
+        `at ${b.atS.toFixed(1)} s ${b.frames} frame(s) of ${b.calls} call(s) over ${b.spanMs} ms ` +
+        `(max ${b.maxDelayMs} ms; ${stallNote(b.fakesStalledMs)})`,
     );
     const more = bursts.length > limit ? `; ${bursts.length - limit} more` : '';
     return [
       `${level.calls} calls: ${level.lateInboundFrames} late in ${bursts.length} burst(s): ${described.join('; ')}${more}`,
     ];
   });
+}
+
+function stallNote(fakesStalledMs: number): string {
+  return fakesStalledMs === 0
+    ? "the fakes' loop ran throughout"
+    : `the fakes' loop stood still ${fakesStalledMs} ms of it`;
 }

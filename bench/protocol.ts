@@ -95,6 +95,8 @@ export interface FakesLevelResult {
   /** How far behind its 20 ms schedule the fake Twilio sent frames (the fakes' own health). */
   twilioPacingLagMs: Distribution;
   fakesEventLoopDelayP99Ms: number;
+  /** The longest the fakes' loop stood still in the level (bench/loop-stalls.ts), ms. */
+  fakesLongestStallMs: number;
   durationMs: number;
 }
 

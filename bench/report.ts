@@ -62,7 +62,7 @@ export interface LevelSummary {
     eventLoopDelayP99Ms: number;
     eventLoopDelayMaxMs: number;
   };
-  fakes: { twilioPacingLagMs: Distribution; eventLoopDelayP99Ms: number };
+  fakes: { twilioPacingLagMs: Distribution; eventLoopDelayP99Ms: number; longestStallMs: number };
   turns: FakesLevelResult['turns'];
   interruptions: FakesLevelResult['interruptions'];
 }
@@ -171,6 +171,7 @@ export function summarizeLevel(
     fakes: {
       twilioPacingLagMs: fakes.twilioPacingLagMs,
       eventLoopDelayP99Ms: fakes.fakesEventLoopDelayP99Ms,
+      longestStallMs: fakes.fakesLongestStallMs,
     },
     turns: fakes.turns,
     interruptions: fakes.interruptions,

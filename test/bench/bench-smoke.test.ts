@@ -80,6 +80,7 @@ describe('npm run bench, smoke mode', () => {
     const burstFrames = (level!.lateFrameBursts ?? []).reduce((sum, b) => sum + b.frames, 0);
     expect(level!.lateFrameBursts).toEqual(expect.any(Array));
     expect(burstFrames).toBe(level!.lateInboundFrames);
+    expect(level!.fakes.longestStallMs).toBeGreaterThanOrEqual(0);
     expect(level!.server.cpuPctOfCorePerCall).toEqual(expect.any(Number));
     expect(level!.server.rssPeakMb).toBeGreaterThan(0);
     expect(level!.server.eventLoopDelayP99Ms).toEqual(expect.any(Number));

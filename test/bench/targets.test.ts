@@ -40,7 +40,7 @@ function level(calls: number, changes: Partial<LevelSummary> = {}): LevelSummary
       eventLoopDelayP99Ms: 2,
       eventLoopDelayMaxMs: 5,
     },
-    fakes: { twilioPacingLagMs: d(0), eventLoopDelayP99Ms: 1 },
+    fakes: { twilioPacingLagMs: d(0), eventLoopDelayP99Ms: 1, longestStallMs: 0 },
     turns: [],
     interruptions: [],
     ...changes,
