@@ -2,6 +2,7 @@
  * From one level's fake-side samples and the server's own metrics to the numbers the benchmark
  * reports, the pass/fail verdict, and the printed table.
  */
+import type { LatencySummary } from '../runtime/observability/latency-histogram';
 import type { ServerMetrics } from '../runtime/server/metrics-route';
 import { distribution } from './analysis';
 import type { BundleResult } from './bundles';
@@ -61,6 +62,12 @@ export interface LevelSummary {
     peakActiveCalls: number;
     eventLoopDelayP99Ms: number;
     eventLoopDelayMaxMs: number;
+    /**
+     * The level's tool calls by tool as the server timed them (invoke → result; in-process here, on
+     * DynamoDB Local): `get_available_slots` is the part of a tool round that is the tool, and
+     * `lookup_customer` the caller's lookup as each call starts. Absent before 2026-12-07's run 18.
+     */
+    toolCallMs?: Record<string, LatencySummary>;
   };
   fakes: { twilioPacingLagMs: Distribution; eventLoopDelayP99Ms: number; longestStallMs: number };
   turns: FakesLevelResult['turns'];
@@ -98,6 +105,9 @@ function serverLoad(samples: ServerMetrics[]) {
     peakActiveCalls: peakActive,
   };
 }
+
+/** The tool of the benchmark's tool turns (bench/script.ts). */
+const BENCH_TOOL = 'get_available_slots';
 
 const HOPS: (keyof OverheadHops)[] = ['endpoint', 'toModel', 'toolRound', 'toTts', 'toTwilio'];
 
@@ -167,6 +177,7 @@ export function summarizeLevel(
       ...serverLoad(samples),
       eventLoopDelayP99Ms: last.eventLoopDelayMs.p99,
       eventLoopDelayMaxMs: last.eventLoopDelayMs.max,
+      toolCallMs: last.toolCallMs,
     },
     fakes: {
       twilioPacingLagMs: fakes.twilioPacingLagMs,
@@ -222,12 +233,19 @@ export function formatTable(levels: LevelSummary[]): string {
 
 /** Overhead hop by hop, p50/p99 per level: which part of the server a slow turn spent its time in. */
 export function formatHops(levels: LevelSummary[]): string {
-  const header = ['calls', ...HOPS.map((hop) => `${hop} p50/99`), 'first audio p50/99'];
-  const pair = (d: Distribution) => `${f(d.p50, 2)}/${f(d.p99, 2)}`;
+  const header = [
+    'calls',
+    ...HOPS.map((hop) => `${hop} p50/99`),
+    'first audio p50/99',
+    'slots tool (server) p50/99',
+  ];
+  const pair = (d: { p50: number | null; p99: number | null } | undefined) =>
+    d ? `${f(d.p50, 2)}/${f(d.p99, 2)}` : '-';
   const rows = levels.map((l) => [
     String(l.calls),
     ...HOPS.map((hop) => pair(l.overheadHopsMs[hop])),
     pair(l.firstAudioAfterSentenceMs),
+    pair(l.server.toolCallMs?.[BENCH_TOOL]),
   ]);
   return table(header, rows);
 }

@@ -7,10 +7,12 @@ import websocket from '@fastify/websocket';
 import Fastify, { type FastifyInstance, LogController } from 'fastify';
 import { callControlToolSpecs } from '../conversation/call-control-tools';
 import { ConfirmationGate } from '../conversation/confirmation-gate';
+import { NamedLatencyHistograms } from '../observability/latency-histogram';
 import type { Logger } from '../observability/logger';
 import { TOOL_NAMES } from '../tools/catalog';
 import { toOpenAiTool } from '../tools/define-tool';
 import { TOOL_DEFINITIONS } from '../tools/handlers';
+import { TimedToolInvoker } from '../tools/timed-invoker';
 import { CallRegistry } from './call-registry';
 import type { ServerConfig } from './config';
 import type { ServerDependencies } from './dependencies';
@@ -65,7 +67,8 @@ export async function buildApp(
     };
     return reply.code(registry.isDraining ? 503 : 200).send(body);
   });
-  (await import('./metrics-route')).registerMetricsRoute(app, registry);
+  const toolCallTimes = new NamedLatencyHistograms();
+  (await import('./metrics-route')).registerMetricsRoute(app, registry, { toolCalls: toolCallTimes });
 
   const tools = [
     ...ConfirmationGate.decorate(TOOL_NAMES.map((name) => toOpenAiTool(TOOL_DEFINITIONS[name], config.shop))),
@@ -78,7 +81,7 @@ export async function buildApp(
     tts: deps.tts,
     model: deps.model,
     tools,
-    invoker: deps.invoker,
+    invoker: new TimedToolInvoker(deps.invoker, toolCallTimes),
     calls: deps.calls,
     control: deps.control,
     now: deps.now,

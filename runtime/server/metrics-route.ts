@@ -6,6 +6,7 @@
  */
 import { monitorEventLoopDelay } from 'node:perf_hooks';
 import type { FastifyInstance, FastifyRequest } from 'fastify';
+import type { LatencySummary, NamedLatencyHistograms } from '../observability/latency-histogram';
 import type { CallRegistry } from './call-registry';
 
 export const METRICS_PATH = '/internal/metrics';
@@ -22,6 +23,15 @@ export interface ServerMetrics {
   /** process.cpuUsage() in microseconds since the process started. */
   cpuUsageMicros: { user: number; system: number };
   memoryBytes: { rss: number; heapUsed: number; heapTotal: number; external: number; arrayBuffers: number };
+  /**
+   * The tool calls since the last reset by tool (the model's, and the caller's lookup at the start
+   * of each call), invoke → result as the conversation waited on it; tools not called are absent.
+   */
+  toolCallMs: Record<string, LatencySummary>;
+}
+
+export interface MetricsSources {
+  toolCalls: NamedLatencyHistograms;
 }
 
 function fromLoopback(request: FastifyRequest): boolean {
@@ -33,7 +43,11 @@ function fromLoopback(request: FastifyRequest): boolean {
 /** The histogram records the interval between its timer's wake-ups; the delay is what exceeds the resolution. */
 const delayMs = (nanos: number) => Math.max(0, Math.round((nanos / 1e6 - RESOLUTION_MS) * 1000) / 1000);
 
-export function registerMetricsRoute(app: FastifyInstance, registry: CallRegistry): void {
+export function registerMetricsRoute(
+  app: FastifyInstance,
+  registry: CallRegistry,
+  sources: MetricsSources,
+): void {
   const delay = monitorEventLoopDelay({ resolution: RESOLUTION_MS });
   delay.enable();
   app.addHook('onClose', async () => delay.disable());
@@ -63,9 +77,13 @@ export function registerMetricsRoute(app: FastifyInstance, registry: CallRegistr
         external: memory.external,
         arrayBuffers: memory.arrayBuffers,
       },
+      toolCallMs: sources.toolCalls.summary(),
     };
-    // A reader measuring one interval (a benchmark level) starts a fresh histogram.
-    if (request.query.reset === '1') delay.reset();
+    // A reader measuring one interval (a benchmark level) starts fresh histograms.
+    if (request.query.reset === '1') {
+      delay.reset();
+      sources.toolCalls.reset();
+    }
     return reply.header('cache-control', 'no-store').send(body);
   });
 }

@@ -4,6 +4,7 @@
  * playback clock. Assertions are on protocol effects and stored data, not on wording.
  */
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import type { ServerMetrics } from '../../runtime/server/metrics-route';
 import type { ChatRequest } from '../fakes/openai-fake';
 import { type E2e, eventually, startE2e } from './harness';
 import {
@@ -199,10 +200,22 @@ describe('tools', () => {
       }
       return say('Okay.');
     });
+    const metrics = (query = '') =>
+      fetch(`${e2e.baseUrl}/internal/metrics${query}`).then((r) => r.json() as Promise<ServerMetrics>);
+    await metrics('?reset=1');
     const call = await e2e.startCall();
     await call.waitForHeard(GREETING);
     await call.say('When can you look at my brakes and tires?');
     await call.waitForHeard('I checked brake_service and tire_rotation.', 8000);
+    // The server timed every tool call by tool, for its local metrics endpoint: the caller's lookup
+    // at the start of the call, and the two the model asked for.
+    const { toolCallMs } = await metrics();
+    expect(Object.keys(toolCallMs).sort()).toEqual(['get_available_slots', 'lookup_customer']);
+    expect(toolCallMs.lookup_customer!.count).toBe(1);
+    const slots = toolCallMs.get_available_slots!;
+    expect(slots.count).toBe(2);
+    expect(slots.p50).toBeGreaterThan(0);
+    expect(slots.max).toBeGreaterThanOrEqual(slots.p99);
     const toolRequest = e2e.openai.requests.at(-1)!.body;
     const assistant = toolRequest.messages.at(-3);
     expect(assistant.tool_calls).toHaveLength(2);

@@ -246,3 +246,19 @@ describe('SEC-01: the reminder-call webhook', () => {
     expect(await sideEffects()).toEqual(before);
   });
 });
+
+describe('the local metrics endpoint', () => {
+  it('answers a request from the task itself, and is a plain 404 to one that came through a proxy', async () => {
+    const direct = await fetch(`${e2e.baseUrl}/internal/metrics`);
+    expect(direct.status).toBe(200);
+    expect(await direct.json()).toMatchObject({
+      activeCalls: expect.any(Number),
+      toolCallMs: expect.any(Object),
+    });
+    const proxied = await fetch(`${e2e.baseUrl}/internal/metrics`, {
+      headers: { 'x-forwarded-for': '127.0.0.1' },
+    });
+    expect(proxied.status).toBe(404);
+    expect(await proxied.text()).not.toMatch(/activeCalls|toolCallMs|memoryBytes/);
+  });
+});
