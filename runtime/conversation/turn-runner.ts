@@ -49,7 +49,6 @@ export interface ToolCallRecord {
   name: string;
   ok: boolean;
   code?: string;
-  durationMs: number;
 }
 
 export interface TurnResult {
@@ -182,13 +181,11 @@ export async function runTurn(context: TurnContext): Promise<TurnResult> {
 }
 
 async function executeToolCall(context: TurnContext, call: ChatToolCall): Promise<unknown> {
-  const started = performance.now();
   const finish = (result: ToolResult | { ok: false; error: { code: string; message: string } }) => {
     context.onToolCall({
       name: call.name,
       ok: result.ok,
       ...(result.ok ? {} : { code: result.error.code }),
-      durationMs: Math.round(performance.now() - started),
     });
     return result.ok ? { ok: true, result: result.result } : { ok: false, error: result.error };
   };
@@ -232,7 +229,7 @@ async function executeToolCall(context: TurnContext, call: ChatToolCall): Promis
       upcoming: () => upcomingAppointments(context),
     });
     if (decision.action === 'answer') {
-      context.onToolCall({ name: call.name, ok: false, code: decision.result.error.code, durationMs: 0 });
+      context.onToolCall({ name: call.name, ok: false, code: decision.result.error.code });
       return decision.result;
     }
     toolArguments = decision.arguments;
