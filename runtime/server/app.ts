@@ -29,9 +29,12 @@ export interface VoiceServer {
 
 export async function buildApp(
   config: ServerConfig,
-  deps: ServerDependencies,
+  givenDeps: ServerDependencies,
   logger: Logger,
 ): Promise<VoiceServer> {
+  // Every tool call the server makes, the webhooks' included, is timed for /internal/metrics.
+  const toolCallTimes = new NamedLatencyHistograms();
+  const deps = { ...givenDeps, invoker: new TimedToolInvoker(givenDeps.invoker, toolCallTimes) };
   const app = Fastify({
     loggerInstance: logger,
     // Request lines carry no PII here, but per-request logs add nothing the call logs lack.
@@ -67,7 +70,6 @@ export async function buildApp(
     };
     return reply.code(registry.isDraining ? 503 : 200).send(body);
   });
-  const toolCallTimes = new NamedLatencyHistograms();
   (await import('./metrics-route')).registerMetricsRoute(app, registry, { toolCalls: toolCallTimes });
 
   const tools = [
@@ -81,7 +83,7 @@ export async function buildApp(
     tts: deps.tts,
     model: deps.model,
     tools,
-    invoker: new TimedToolInvoker(deps.invoker, toolCallTimes),
+    invoker: deps.invoker,
     calls: deps.calls,
     control: deps.control,
     now: deps.now,

@@ -1,6 +1,6 @@
 /**
  * GET /internal/metrics: the process's own load figures (event-loop delay, CPU time, memory, live
- * calls) for `npm run bench` and for an operator on the task itself. Only a request that reaches
+ * calls) and its tool calls' durations, for `npm run bench` and for an operator on the task itself. Only a request that reaches
  * the socket from a loopback address, and came through no proxy, gets an answer: anything that
  * arrived through the load balancer sees a plain 404, as if the route did not exist.
  */
@@ -24,8 +24,8 @@ export interface ServerMetrics {
   cpuUsageMicros: { user: number; system: number };
   memoryBytes: { rss: number; heapUsed: number; heapTotal: number; external: number; arrayBuffers: number };
   /**
-   * The tool calls since the last reset by tool (the model's, and the caller's lookup at the start
-   * of each call), invoke → result as the conversation waited on it; tools not called are absent.
+   * The tool calls since the last reset by tool (the model's, the caller's lookup at the start of
+   * each call, a reminder voicemail's lookup), invoke → result; tools not called are absent.
    */
   toolCallMs: Record<string, LatencySummary>;
 }

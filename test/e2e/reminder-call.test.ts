@@ -13,6 +13,7 @@ import { MemoryMetricSink } from '../../runtime/observability/metrics';
 import { dialReminder } from '../../runtime/reminders/dialer';
 import { TwilioOutboundCaller } from '../../runtime/reminders/outbound-caller';
 import { NoopReminderScheduler } from '../../runtime/reminders/reminder-scheduler';
+import type { ServerMetrics } from '../../runtime/server/metrics-route';
 import { type E2e, eventually, PUBLIC_BASE_URL, startE2e } from './harness';
 import { callTools, lastUserText, latestToolResults, say, systemPrompt, toolResultsOf } from './model-script';
 
@@ -183,8 +184,13 @@ describe('a reminder call', () => {
   it('a machine answers: a short voicemail after the beep, with the callback number, then hang-up', async () => {
     const { phone, appointmentId, day } = await bookedCustomer();
     const sttBefore = e2e.deepgram.stt.length;
+    const metrics = (query = '') =>
+      fetch(`${e2e.baseUrl}/internal/metrics${query}`).then((r) => r.json() as Promise<ServerMetrics>);
+    await metrics('?reset=1');
     const call = await answer(await dial(appointmentId, day), phone, appointmentId, 'machine_end_beep');
     expect(call.stream).toBeNull();
+    // The webhook's own look-up of the customer is timed like the calls' tool calls.
+    expect((await metrics()).toolCallMs).toEqual({ lookup_customer: expect.objectContaining({ count: 1 }) });
     expect(call.webhookResponse.body).toMatch(
       /<Say>Hello Edna, this is Sophie, the automated assistant of Bart's Automotive, with a reminder of your oil change .+ please call us at 2 1 7, 5 5 5, 0 1 4 2\. Thank you, goodbye\.<\/Say><Hangup\/>/,
     );
