@@ -81,6 +81,10 @@ export class PitcrewStack extends Stack {
       description: 'ECS service to redeploy after changing the secret (cluster: pitcrew-<shopId>)',
       value: this.voice.service.serviceName,
     });
+    new CfnOutput(this, 'AlarmTopicArn', {
+      description: 'Every alarm notifies this SNS topic: subscribe a pager or chat integration to it',
+      value: this.observability.alarmTopic.topicArn,
+    });
     new CfnOutput(this, 'DashboardName', { value: this.observability.dashboard.dashboardName });
     new CfnOutput(this, 'DashboardUrl', { value: this.observability.dashboardUrl });
   }

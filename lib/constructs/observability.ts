@@ -12,6 +12,7 @@ import {
 import { SnsAction } from 'aws-cdk-lib/aws-cloudwatch-actions';
 import { HttpCodeElb, HttpCodeTarget } from 'aws-cdk-lib/aws-elasticloadbalancingv2';
 import type { NodejsFunction } from 'aws-cdk-lib/aws-lambda-nodejs';
+import { FilterPattern, MetricFilter } from 'aws-cdk-lib/aws-logs';
 import { Topic } from 'aws-cdk-lib/aws-sns';
 import { EmailSubscription } from 'aws-cdk-lib/aws-sns-subscriptions';
 import { Construct } from 'constructs';
@@ -23,6 +24,8 @@ import type { Tools } from './tools';
 import type { VoiceService } from './voice-service';
 
 const FIVE_MINUTES = Duration.minutes(5);
+/** pino's level number for `error` (fatal is 60). */
+const ERROR_LEVEL = 50;
 const ONE_MINUTE = Duration.minutes(1);
 
 export interface ObservabilityProps {
@@ -77,6 +80,21 @@ export class Observability extends Construct {
       comparisonOperator: ComparisonOperator.LESS_THAN_THRESHOLD,
       // The ALB reports this metric every minute; silence means the target group is gone or broken.
       treatMissingData: TreatMissingData.BREACHING,
+    });
+    // Error lines are failures a caller met (a call that could not start, a webhook answered with
+    // the fallback, an unhandled rejection): no AWS metric sees them, the task stays healthy.
+    const serverErrorLines = new MetricFilter(this, 'ServerErrorLines', {
+      logGroup: voice.logGroup,
+      filterPattern: FilterPattern.numberValue('$.level', '>=', ERROR_LEVEL),
+      // A filter's dimensions can only come from the line: the shop goes in the namespace instead.
+      metricNamespace: `Pitcrew/${shop.shopId}`,
+      metricName: 'ServerErrorLines',
+      metricValue: '1',
+      defaultValue: 0,
+    });
+    this.addAlarm('ServerErrors', 'The voice server logged errors (see its log group for the lines)', {
+      metric: serverErrorLines.metric({ period: FIVE_MINUTES, statistic: 'Sum' }),
+      threshold: 3,
     });
     for (const [toolName, fn] of Object.entries(tools.functions) as [ToolName, NodejsFunction][]) {
       this.addAlarm(`ToolErrors${pascalCase(toolName)}`, `The ${toolName} tool Lambda failed`, {

@@ -4,7 +4,7 @@
  */
 import formbody from '@fastify/formbody';
 import websocket from '@fastify/websocket';
-import Fastify, { type FastifyInstance, LogController } from 'fastify';
+import Fastify, { type FastifyError, type FastifyInstance, LogController } from 'fastify';
 import { callControlToolSpecs } from '../conversation/call-control-tools';
 import { ConfirmationGate } from '../conversation/confirmation-gate';
 import { NamedLatencyHistograms } from '../observability/latency-histogram';
@@ -21,6 +21,12 @@ import { registerTwilioWebhooks } from './twilio-webhooks';
 
 /** Media frames are ~300 bytes; nothing legitimate comes close to this (SEC-07). */
 const MAX_WS_PAYLOAD_BYTES = 64 * 1024;
+/**
+ * Longer than the load balancer keeps an idle connection to a task (900 s, ALB_IDLE_TIMEOUT in
+ * lib/constructs/voice-service.ts): a task that closed first would race the ALB reusing the
+ * connection, and the webhook on it would get a 502.
+ */
+export const HTTP_KEEP_ALIVE_TIMEOUT_MS = 905_000;
 
 export interface VoiceServer {
   app: FastifyInstance;
@@ -41,6 +47,14 @@ export async function buildApp(
     logController: new LogController({ disableRequestLogging: true }),
     bodyLimit: 64 * 1024,
     trustProxy: true,
+    keepAliveTimeout: HTTP_KEEP_ALIVE_TIMEOUT_MS,
+  });
+  // Fastify's default answer to a failure carries the error's message (an AWS error text, say).
+  app.setErrorHandler((error: FastifyError, request, reply) => {
+    const status = error.statusCode ?? 500;
+    if (status < 500) return reply.code(status).type('text/plain').send(error.message);
+    request.log.error({ err: { name: error.name }, route: request.routeOptions.url }, 'request failed');
+    return reply.code(500).type('text/plain').send('internal error');
   });
   const registry = new CallRegistry({
     maxConcurrentCalls: config.shop.calls.maxConcurrentCallsPerTask,

@@ -40,7 +40,14 @@ const environmentSchema = z
     DEEPGRAM_BASE_URL: z.optional(z.url()),
     DEEPGRAM_STT_MODEL: z._default(z.string().check(z.minLength(1)), 'nova-3'),
     DEEPGRAM_TTS_VOICE: z.optional(z.string()),
-    TWILIO_ACCOUNT_SID: z.string().check(z.minLength(1)),
+    TWILIO_ACCOUNT_SID: z
+      .string()
+      .check(
+        z.refine(
+          (sid) => sid === SECRET_PLACEHOLDER || /^AC[0-9a-fA-F]{32}$/.test(sid),
+          'must be the Twilio Account SID ("AC" + 32 hex digits), not an API key SID; every webhook is checked against it',
+        ),
+      ),
     TWILIO_AUTH_TOKEN: z.string().check(z.minLength(1)),
     TWILIO_API_BASE_URL: z.optional(z.url()),
     TOOLS_INVOKER: z._default(z.enum(['lambda', 'local']), 'lambda'),

@@ -21,6 +21,14 @@ async function main(): Promise<void> {
     throw error;
   }
   const logger = createLogger({ name: 'voice-server', level: config.logLevel });
+  // A rejection nobody handled is a bug, but ending the process for it would cut every live call
+  // on the task; it is logged (and alarmed on through the error logs) instead.
+  process.on('unhandledRejection', (reason) => {
+    logger.error(
+      { err: { name: (reason as Error | undefined)?.name ?? typeof reason } },
+      'unhandled rejection',
+    );
+  });
   if (!config.providersConfigured) {
     logger.error(
       'the API keys secret still holds placeholders: calls are handed to the shop until it is filled in',

@@ -46,6 +46,7 @@ export function registerMediaStreamRoute(
         mediaStreamUrl(config.publicBaseUrl, MEDIA_PATH),
       );
     if (!valid) {
+      request.log.warn('media stream upgrade refused: Twilio signature invalid');
       reply.code(403).send('Twilio request validation failed');
       return;
     }
@@ -117,7 +118,7 @@ class MediaConnection {
         this.session?.onDtmf(message.dtmf.digit);
         return;
       case 'stop':
-        void this.end('caller_hung_up').then(() => this.socket.close(1000));
+        void this.end('caller_hung_up').finally(() => this.socket.close(1000));
         return;
       default:
         return;
@@ -149,10 +150,23 @@ class MediaConnection {
     this.starting = true;
     const { callSid, accountSid, streamSid, customParameters } = message.start;
     const token = customParameters.token ?? '';
-    const claims =
-      accountSid === this.config.twilio.accountSid && token
-        ? await this.deps.calls.consumeStreamToken(callSid, token)
-        : null;
+    let claims: Awaited<ReturnType<ServerDependencies['calls']['consumeStreamToken']>>;
+    try {
+      claims =
+        accountSid === this.config.twilio.accountSid && token
+          ? await this.deps.calls.consumeStreamToken(callSid, token)
+          : null;
+    } catch (error) {
+      // The token cannot be checked (the calls table failing), so nothing of the call is trusted
+      // yet: the stream is closed, and Twilio asks the signed stream-ended webhook what to do next,
+      // which resumes the call or hands it to the shop.
+      this.log.error(
+        { err: { name: (error as Error).name }, callSid },
+        'media stream token could not be checked: closing the stream',
+      );
+      this.socket.close(1011, 'could not start the call');
+      return;
+    }
     if (!claims) {
       this.log.warn({ callSid }, 'media stream refused: missing, reused or foreign stream token');
       this.socket.close(1008, 'invalid stream token');
@@ -197,11 +211,14 @@ class MediaConnection {
     }
   }
 
+  /** Never rejects: it runs from socket events, where a rejection would end the process. */
   private async end(reason: string): Promise<void> {
     const session = this.session;
     if (!session || !this.callSid) return;
     this.session = undefined;
     this.registry.remove(this.callSid);
-    await session.stop(reason);
+    await session.stop(reason).catch((error: Error) => {
+      this.log.error({ err: { name: error.name }, callSid: this.callSid }, 'call did not stop cleanly');
+    });
   }
 }

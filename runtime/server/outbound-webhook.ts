@@ -12,7 +12,7 @@ import * as z from '../zod';
 import type { CallRegistry } from './call-registry';
 import type { ServerConfig } from './config';
 import type { ServerDependencies } from './dependencies';
-import type { SignedPreHandler } from './twilio-webhooks';
+import type { FailureAnswer, SignedPreHandler } from './twilio-webhooks';
 
 const outboundSchema = z.object({
   CallSid: z.string().check(z.regex(/^CA[0-9a-f]{32}$/i)),
@@ -27,12 +27,20 @@ export function registerOutboundWebhook(
   config: ServerConfig,
   deps: ServerDependencies,
   registry: CallRegistry,
-  options: { signed: SignedPreHandler; streamAction: string; streamStatus: string },
+  options: {
+    signed: SignedPreHandler;
+    streamAction: string;
+    streamStatus: string;
+    answerOnFailure: FailureAnswer;
+  },
 ): void {
-  app.post('/twilio/outbound', { preHandler: options.signed }, async (request, reply) => {
+  // A reminder that cannot be handled ends quietly; its status callback records the call.
+  const errorHandler = options.answerOnFailure(hangUpTwiml);
+  app.post('/twilio/outbound', { preHandler: options.signed, errorHandler }, async (request, reply) => {
     const form = outboundSchema.safeParse(request.body);
     const query = outboundQuery.safeParse(request.query);
     if (!form.success || !query.success || form.data.AccountSid !== config.twilio.accountSid) {
+      request.log.warn({ route: '/twilio/outbound' }, 'webhook refused: unexpected parameters or account');
       return reply.code(400).type('text/plain').send('unexpected webhook parameters');
     }
     const { CallSid, AnsweredBy } = form.data;

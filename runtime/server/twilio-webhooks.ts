@@ -3,7 +3,7 @@
  * path and query string — before anything else happens (SEC-01); the answer to a forged request is
  * 403 and no side effect. Status callbacks take effect once however often they are delivered (SEC-06).
  */
-import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
+import type { FastifyError, FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { normalizePhone } from '../domain/phone';
 import { reminderCallOutcomeSchema } from '../reminders/call-outcome';
 import { isValidWebhook, mediaStreamUrl, publicUrl } from '../telephony/twilio-signature';
@@ -67,6 +67,10 @@ const DROPPED_MESSAGE = "I'm sorry, we lost the line for a moment. Let me connec
 /** A dropped stream is resumed once; a second drop goes to the shop. */
 const MAX_RECONNECTS = 1;
 
+export type FailureAnswer = (
+  twiml: () => string,
+) => (error: FastifyError, request: FastifyRequest, reply: FastifyReply) => FastifyReply;
+
 export type SignedPreHandler = (
   request: FastifyRequest,
   reply: FastifyReply,
@@ -99,15 +103,35 @@ export function registerTwilioWebhooks(
       reply.type('text/xml').send(fallbackTwiml(UNAVAILABLE_MESSAGE, config.shop.transferNumber));
       return;
     }
+    // A wrong auth token or PUBLIC_BASE_URL rejects every call: the line says which route, no more.
+    request.log.warn({ route: request.routeOptions.url }, 'webhook refused: Twilio signature invalid');
     reply.code(403).type('text/plain').send('Twilio request validation failed');
   };
-  const badRequest = (reply: FastifyReply) =>
-    reply.code(400).type('text/plain').send('unexpected webhook parameters');
+  // A webhook that fails (the calls table unreachable, say) still answers in TwiML: Twilio would
+  // otherwise play its "application error" and hang up on the caller.
+  const answerOnFailure =
+    (twiml: () => string) => (error: FastifyError, request: FastifyRequest, reply: FastifyReply) => {
+      if ((error.statusCode ?? 500) < 500) return reply.send(error);
+      request.log.error(
+        { err: { name: error.name }, route: request.routeOptions.url },
+        'webhook failed: answering with the fallback',
+      );
+      return reply.code(200).type('text/xml').send(twiml());
+    };
+  const toTheShop = answerOnFailure(() => fallbackTwiml(UNAVAILABLE_MESSAGE, config.shop.transferNumber));
+  const badRequest = (reply: FastifyReply) => {
+    // Also a foreign AccountSid: a secret holding another (sub)account's SID refuses every call.
+    reply.request.log.warn(
+      { route: reply.request.routeOptions.url },
+      'webhook refused: unexpected parameters or account',
+    );
+    return reply.code(400).type('text/plain').send('unexpected webhook parameters');
+  };
   const streamAction = `${config.publicBaseUrl}/twilio/stream-ended`;
   const streamStatus = `${config.publicBaseUrl}/twilio/stream-status`;
   const transferAction = `${config.publicBaseUrl}/twilio/transfer-status`;
 
-  app.post('/twilio/voice', { preHandler: signed }, async (request, reply) => {
+  app.post('/twilio/voice', { preHandler: signed, errorHandler: toTheShop }, async (request, reply) => {
     const form = voiceWebhookSchema.safeParse(request.body);
     if (!form.success || form.data.AccountSid !== config.twilio.accountSid) return badRequest(reply);
     const callerPhone = form.data.From ? normalizePhone(form.data.From) : null;
@@ -133,30 +157,42 @@ export function registerTwilioWebhooks(
     return reply.type('text/xml').send(twiml);
   });
 
-  registerOutboundWebhook(app, config, deps, registry, { signed, streamAction, streamStatus });
+  registerOutboundWebhook(app, config, deps, registry, {
+    signed,
+    streamAction,
+    streamStatus,
+    answerOnFailure,
+  });
 
   // <Connect action>: the stream ended without the call ending (a dropped socket, a lost task).
-  app.post('/twilio/stream-ended', { preHandler: signed }, async (request, reply) => {
-    const form = streamEndedSchema.safeParse(request.body);
-    if (!form.success || form.data.AccountSid !== config.twilio.accountSid) return badRequest(reply);
-    const state = await deps.calls.loadConversation(form.data.CallSid);
-    if (state?.finished) return reply.type('text/xml').send(hangUpTwiml());
-    const token = registry.isDraining
-      ? null
-      : await deps.calls.mintReconnectToken(form.data.CallSid, MAX_RECONNECTS);
-    request.log.warn({ callSid: form.data.CallSid, resumed: token !== null }, 'media stream ended early');
-    if (!token) {
-      return reply
-        .type('text/xml')
-        .send(transferTwiml(config.shop.transferNumber, transferAction, DROPPED_MESSAGE));
-    }
-    const twiml = connectStreamTwiml(
-      mediaStreamUrl(config.publicBaseUrl),
-      { token, resumed: 'true' },
-      { action: streamAction, statusCallback: streamStatus, announcement: RECONNECTING_MESSAGE },
-    );
-    return reply.type('text/xml').send(twiml);
-  });
+  const droppedToTheShop = answerOnFailure(() =>
+    transferTwiml(config.shop.transferNumber, transferAction, DROPPED_MESSAGE),
+  );
+  app.post(
+    '/twilio/stream-ended',
+    { preHandler: signed, errorHandler: droppedToTheShop },
+    async (request, reply) => {
+      const form = streamEndedSchema.safeParse(request.body);
+      if (!form.success || form.data.AccountSid !== config.twilio.accountSid) return badRequest(reply);
+      const state = await deps.calls.loadConversation(form.data.CallSid);
+      if (state?.finished) return reply.type('text/xml').send(hangUpTwiml());
+      const token = registry.isDraining
+        ? null
+        : await deps.calls.mintReconnectToken(form.data.CallSid, MAX_RECONNECTS);
+      request.log.warn({ callSid: form.data.CallSid, resumed: token !== null }, 'media stream ended early');
+      if (!token) {
+        return reply
+          .type('text/xml')
+          .send(transferTwiml(config.shop.transferNumber, transferAction, DROPPED_MESSAGE));
+      }
+      const twiml = connectStreamTwiml(
+        mediaStreamUrl(config.publicBaseUrl),
+        { token, resumed: 'true' },
+        { action: streamAction, statusCallback: streamStatus, announcement: RECONNECTING_MESSAGE },
+      );
+      return reply.type('text/xml').send(twiml);
+    },
+  );
 
   app.post('/twilio/status', { preHandler: signed }, async (request, reply) => {
     const form = statusWebhookSchema.safeParse(request.body);

@@ -27,12 +27,30 @@ describe('observability', () => {
     ['NoHealthyHosts', 'AWS/ApplicationELB', 'HealthyHostCount'],
     ['DialerErrors', 'AWS/Lambda', 'Errors'],
     ['ReminderDeadLetters', 'AWS/SQS', 'ApproximateNumberOfMessagesVisible'],
+    ['ServerErrors', `Pitcrew/${exampleShop().shopId}`, 'ServerErrorLines'],
     ...TOOL_NAMES.map((tool) => [`ToolErrors${pascalCase(tool)}`, 'AWS/Lambda', 'Errors']),
   ])('alarms on %s (%s %s) and notifies the topic', (name, namespace, metricName) => {
     const properties = alarm(name);
     expect(properties).toMatchObject({ Namespace: namespace, MetricName: metricName });
     expect(properties.AlarmActions).toEqual([{ Ref: topic() }]);
     expect(properties.OKActions).toEqual([{ Ref: topic() }]);
+  });
+
+  it("counts the voice server's error lines from its own log group", () => {
+    const logGroup = resourceNamed(template, 'AWS::Logs::LogGroup', 'VoiceLogs').logicalId;
+    template.hasResourceProperties('AWS::Logs::MetricFilter', {
+      LogGroupName: { Ref: logGroup },
+      FilterPattern: '{ $.level >= 50 }',
+      MetricTransformations: [
+        {
+          MetricNamespace: `Pitcrew/${shop.shopId}`,
+          MetricName: 'ServerErrorLines',
+          MetricValue: '1',
+          DefaultValue: 0,
+        },
+      ],
+    });
+    expect(alarm('ServerErrors')).toMatchObject({ Threshold: 3, Statistic: 'Sum', Period: 300 });
   });
 
   it('watches each tool function with its own alarm', () => {
@@ -85,13 +103,16 @@ describe('outputs', () => {
     expect(outputs.StatusCallbackUrl?.Value).toEqual(url('/twilio/status'));
   });
 
-  it('names the secret to fill in, the service to redeploy and the dashboard', () => {
+  it('names the secret to fill in, the service to redeploy, the alarm topic and the dashboard', () => {
     expect(outputs.SecretName?.Value).toBe('pitcrew/example/api-keys');
     expect(outputs.ServiceName?.Value).toEqual({
       'Fn::GetAtt': [resourceNamed(template, 'AWS::ECS::Service', 'VoiceService').logicalId, 'Name'],
     });
     expect(outputs.DashboardName?.Value).toEqual({
       Ref: resourceNamed(template, 'AWS::CloudWatch::Dashboard', 'ObservabilityDashboard').logicalId,
+    });
+    expect(outputs.AlarmTopicArn?.Value).toEqual({
+      Ref: resourceNamed(template, 'AWS::SNS::Topic', 'ObservabilityAlarmTopic').logicalId,
     });
     expect(outputs.DashboardUrl?.Value).toBe(
       'https://us-east-1.console.aws.amazon.com/cloudwatch/home?region=us-east-1#dashboards/dashboard/Pitcrew-example',

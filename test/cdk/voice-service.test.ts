@@ -3,8 +3,9 @@ import { join } from 'node:path';
 import { Match } from 'aws-cdk-lib/assertions';
 import { describe, expect, it } from 'vitest';
 import { SECRET_FIELDS, SECRET_PLACEHOLDER } from '../../lib/constructs/secrets';
-import { IMAGE_EXCLUDES } from '../../lib/constructs/voice-service';
+import { ALB_IDLE_TIMEOUT, IMAGE_EXCLUDES } from '../../lib/constructs/voice-service';
 import { REPO_ROOT } from '../../lib/paths';
+import { HTTP_KEEP_ALIVE_TIMEOUT_MS } from '../../runtime/server/app';
 import { TOOL_NAMES } from '../../runtime/tools/catalog';
 import {
   actionsOf,
@@ -142,6 +143,8 @@ describe('voice service', () => {
       Scheme: 'internet-facing',
       LoadBalancerAttributes: Match.arrayWith([{ Key: 'idle_timeout.timeout_seconds', Value: '900' }]),
     });
+    // The task must keep an idle connection longer than the ALB does, or a reused one gets a 502.
+    expect(HTTP_KEEP_ALIVE_TIMEOUT_MS).toBeGreaterThan(ALB_IDLE_TIMEOUT.toMilliseconds());
     template.hasResourceProperties('AWS::ElasticLoadBalancingV2::TargetGroup', {
       TargetType: 'ip',
       Port: 8080,

@@ -177,12 +177,16 @@ const FORGERIES: Forgery[] = [
   },
 ];
 
+const refusalLines = () =>
+  e2e.logs.filter((line) => line.msg === 'webhook refused: Twilio signature invalid');
+
 describe('SEC-01: every Twilio webhook is validated before any side effect', () => {
   for (const endpoint of ENDPOINTS) {
     describe(`POST ${endpoint.path}`, () => {
       for (const forgery of FORGERIES) {
         it(`refuses ${forgery.name} with 403 and changes nothing`, async () => {
           const before = await sideEffects();
+          const refusals = refusalLines();
           const genuine = endpoint.params();
           const forged = forgery.build(endpoint.path, genuine);
           const answer = await postForm(
@@ -194,6 +198,10 @@ describe('SEC-01: every Twilio webhook is validated before any side effect', () 
           expect(answer.headers['content-type'] ?? '').not.toMatch(/xml/);
           expect(answer.body).not.toContain('<Response');
           expect(await sideEffects()).toEqual(before);
+          // One line says which route refused (a misconfigured token shows up in the logs).
+          expect(refusalLines().slice(refusals.length)).toEqual([
+            expect.objectContaining({ level: 40, route: endpoint.path.split('?')[0] }),
+          ]);
         });
       }
 

@@ -55,6 +55,13 @@ describe('voice server configuration', () => {
     expect(found).toContain('CALLS_TABLE: is required');
   });
 
+  it('refuses an API key SID where the Account SID belongs, and accepts the placeholder', () => {
+    expect(problems({ ...base(), TWILIO_ACCOUNT_SID: `SK${'1'.repeat(32)}` }).join()).toMatch(
+      /TWILIO_ACCOUNT_SID: must be the Twilio Account SID \("AC" \+ 32 hex digits\)/,
+    );
+    expect(loadServerConfig({ ...base(), TWILIO_ACCOUNT_SID: 'REPLACE_ME' }).providersConfigured).toBe(false);
+  });
+
   it('needs the tool function names with the Lambda invoker', () => {
     expect(problems({ ...base(), TOOLS_INVOKER: 'lambda' }).join()).toContain('TOOL_FUNCTIONS: is required');
     const wrong = problems({ ...base(), PORT: 'eighty', BARGE_IN_MIN_WORDS: '0' });
