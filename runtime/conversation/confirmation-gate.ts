@@ -77,12 +77,10 @@ export class ConfirmationGate {
   private readonly pending = new Map<string, Pending>();
   private cancellations = 0;
   private reschedules = 0;
-  /** Set when the customer was found by a number other than the one calling. */
-  private lastNameOnFile: string | null = null;
 
   constructor(private readonly limits: GateLimits = DEFAULT_GATE_LIMITS) {}
 
-  /** The model's view of the tools: gated ones take a confirmation token (and maybe a last name). */
+  /** The model's view of the tools: gated ones take a confirmation token. */
   static decorate(specs: readonly ChatToolSpec[]): ChatToolSpec[] {
     return specs.map((spec) => {
       if (!isGatedTool(spec.function.name)) return spec;
@@ -94,13 +92,6 @@ export class ConfirmationGate {
             'Leave out at first: the answer is a summary to read back and a token. After the caller says yes, call again with the same arguments and this token.',
         },
       };
-      if (spec.function.name !== 'book_appointment') {
-        extra.last_name = {
-          type: 'string',
-          description:
-            "The customer's last name as the caller states it; required when they called from another number.",
-        };
-      }
       return {
         ...spec,
         function: {
@@ -112,27 +103,17 @@ export class ConfirmationGate {
   }
 
   snapshot(): GateState {
-    return {
-      cancellations: this.cancellations,
-      reschedules: this.reschedules,
-      lastNameOnFile: this.lastNameOnFile,
-    };
+    return { cancellations: this.cancellations, reschedules: this.reschedules };
   }
 
   /** The state a dropped stream's session saved; the call goes on under the same limits. */
   restore(state: GateState): void {
     this.cancellations = state.cancellations;
     this.reschedules = state.reschedules;
-    this.lastNameOnFile = state.lastNameOnFile;
-  }
-
-  /** lookup_customer bound the call by a number that is not the caller's own. */
-  boundByOtherNumber(lastName: string): void {
-    this.lastNameOnFile = lastName;
   }
 
   async check(tool: GatedTool, raw: Record<string, unknown>, context: GateContext): Promise<GateDecision> {
-    const { confirmation_token: token, last_name: lastName, ...args } = raw;
+    const { confirmation_token: token, ...args } = raw;
     if (tool === 'cancel_appointment' && this.cancellations >= this.limits.cancellations) {
       return refuse(
         'LIMIT_REACHED',
@@ -141,15 +122,6 @@ export class ConfirmationGate {
     }
     if (tool === 'reschedule_appointment' && this.reschedules >= this.limits.reschedules) {
       return refuse('LIMIT_REACHED', 'No more reschedules on this call; the shop can help with more.');
-    }
-    if (tool !== 'book_appointment' && this.lastNameOnFile !== null) {
-      const stated = typeof lastName === 'string' ? lastName.trim().toLowerCase() : '';
-      if (stated !== this.lastNameOnFile.trim().toLowerCase()) {
-        return refuse(
-          'IDENTITY_REQUIRED',
-          'The caller is not calling from the number on file: ask them for the last name on the record and pass it as last_name.',
-        );
-      }
     }
     const argumentsKey = stableKey(tool, args);
     if (typeof token === 'string' && token) {

@@ -244,11 +244,6 @@ async function executeToolCall(context: TurnContext, call: ChatToolCall): Promis
   // parallel calls only the one that changed it counts.
   if (result.session.customerId !== sent.customerId) context.session.customerId = result.session.customerId;
   if (result.ok && isGatedTool(call.name)) context.gate.executed(call.name);
-  if (result.ok && call.name === 'lookup_customer' && toolArguments.phone_number !== undefined) {
-    const customer = (result.result as { customer?: { last_name?: string; phone_ending?: string } }).customer;
-    const own = context.session.callerPhone?.endsWith(customer?.phone_ending ?? '-') ?? false;
-    if (customer?.last_name && !own) context.gate.boundByOtherNumber(customer.last_name);
-  }
   return finish(result);
 }
 

@@ -36,14 +36,12 @@ const seconds = (ms: number) => Math.floor(ms / 1000);
 export interface ConfirmationGateState {
   cancellations: number;
   reschedules: number;
-  /** Set when the customer was found by another number than the caller's: a last name is asked for. */
-  lastNameOnFile: string | null;
 }
 
-const gateStateSchema = z.strictObject({
+// Not strict: a state saved by an earlier version (with its `lastNameOnFile`) still resumes.
+const gateStateSchema = z.object({
   cancellations: z.number().check(z.int(), z.gte(0)),
   reschedules: z.number().check(z.int(), z.gte(0)),
-  lastNameOnFile: z.nullable(z.string()),
 });
 
 export interface ConversationState {

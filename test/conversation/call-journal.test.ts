@@ -47,7 +47,7 @@ const TURN = [
   { role: 'assistant', content: 'Tuesday at nine works. Shall I book it?' },
 ];
 
-const FRESH_GATE = { cancellations: 0, reschedules: 0, lastNameOnFile: null };
+const FRESH_GATE = { cancellations: 0, reschedules: 0 };
 
 describe('the saved conversation', () => {
   it('comes back as it was saved: messages, customer and whether the call ended on purpose', async () => {
@@ -85,7 +85,7 @@ describe('the saved conversation', () => {
     const { callSid, journal: j } = journal();
     await j.persist(TURN, 'cus_3', false, FRESH_GATE);
     const before = puts();
-    const afterCancelling = { cancellations: 1, reschedules: 0, lastNameOnFile: 'Spuckler' };
+    const afterCancelling = { cancellations: 1, reschedules: 0 };
     await j.persist(TURN, 'cus_3', false, afterCancelling);
     expect(puts() - before).toBe(1);
     expect((await calls.loadConversation(callSid))?.gate).toEqual(afterCancelling);
@@ -132,7 +132,7 @@ describe('the saved conversation', () => {
           messagesJson: '[]',
           customerId: null,
           finished: false,
-          gate: { cancellations: -1, reschedules: 0, lastNameOnFile: null },
+          gate: { cancellations: -1, reschedules: 0 },
         },
       }),
     );

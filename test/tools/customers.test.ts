@@ -34,11 +34,7 @@ describe('lookup_customer and create_customer', () => {
       session,
     );
     expect(expectOk(created).customer.phone_ending).toBe('0003');
-    const found = await h.call(
-      'lookup_customer',
-      { phone_number: '+1 217 555 0003', last_name: 'flanders' },
-      h.session({ callerPhone: '+12175559999' }),
-    );
+    const found = await h.call('lookup_customer', {}, h.session({ callerPhone: '+12175550003' }));
     expect(expectOk(found).customer.last_name).toBe('Flanders');
   });
 
@@ -74,40 +70,48 @@ describe('lookup_customer and create_customer', () => {
       session: { customerId: null },
     });
     expect(JSON.stringify(taken)).not.toContain('Lisa');
+    // Knowing the name on the record is no proof either (SEC-10): the record stays unbound.
+    const sameName = await h.call(
+      'create_customer',
+      { first_name: 'Lisa', last_name: 'Simpson', phone_number: '+12175550005' },
+      stranger,
+    );
+    expect(sameName).toMatchObject({
+      ok: false,
+      error: { code: 'ALREADY_EXISTS' },
+      session: { customerId: null },
+    });
+    expect(JSON.stringify(sameName)).not.toMatch(/customer_id|vehicles|appointments/);
   });
 
-  it('gives the same not-found answer for a wrong last name as for an unknown number', async () => {
+  it('never looks a record up by a number the model passes, even with the right last name (SEC-10)', async () => {
     await h.call(
       'create_customer',
       { first_name: 'Moe', last_name: 'Szyslak' },
       h.session({ callerPhone: '+12175550006' }),
     );
     const stranger = h.session({ callerPhone: '+12175550777' });
-    const wrongName = await h.call(
+    const attempt = await h.call(
       'lookup_customer',
-      { phone_number: '+12175550006', last_name: 'Smith' },
+      { phone_number: '+12175550006', last_name: 'Szyslak' },
       stranger,
     );
-    const unknown = await h.call(
-      'lookup_customer',
-      { phone_number: '+12175550123', last_name: 'Smith' },
-      stranger,
-    );
-    expect(wrongName.ok).toBe(false);
-    expect(wrongName).toEqual(unknown);
-    expect(JSON.stringify(wrongName)).not.toMatch(/Moe|Szyslak/);
-    expect(wrongName.session.customerId).toBeNull();
-  });
-
-  it('asks for the last name when another number is given without one', async () => {
-    const result = await h.call('lookup_customer', { phone_number: '+12175550006' }, h.session());
-    expect(result).toMatchObject({ ok: false, error: { code: 'INVALID_ARGUMENT', field: 'last_name' } });
+    expect(attempt).toMatchObject({
+      ok: false,
+      error: { code: 'INVALID_ARGUMENT', field: 'phone_number' },
+      session: { customerId: null },
+    });
+    expect(JSON.stringify(attempt)).not.toMatch(/Moe|0006/);
+    expect(await h.call('lookup_customer', {}, stranger)).toMatchObject({
+      ok: false,
+      error: { code: 'NOT_FOUND' },
+    });
   });
 
   it('rejects malformed arguments with INVALID_ARGUMENT naming the field', async () => {
     const badPhone = await h.call(
-      'lookup_customer',
-      { phone_number: 'not a phone', last_name: 'X' },
+      'create_customer',
+      { first_name: 'A', last_name: 'X', phone_number: 'not a phone' },
       h.session(),
     );
     expect(badPhone).toMatchObject({ ok: false, error: { code: 'INVALID_ARGUMENT', field: 'phone_number' } });

@@ -44,7 +44,14 @@ export const bookAppointmentTool = defineTool({
     if (!vehicle) throw new ToolFailure('NOT_FOUND', 'I could not find that vehicle on the customer record.');
     const start = parseStartOrFail(deps.shop, args.start_time, deps.now(), 'start_time');
     // Consent is about the phone number, not this appointment: it is stored even if the slot is taken.
-    if (args.reminder_call_consent !== undefined) {
+    // A yes counts only from the number the reminder would ring (CMP-02), so nobody can sign another
+    // number up for automated calls, or undo its opt-out; a no counts from anywhere.
+    let consentRefused = false;
+    if (args.reminder_call_consent === true) {
+      const onFile = await deps.customers.get(customerId);
+      consentRefused = !session.callerPhone || onFile?.phone !== session.callerPhone;
+    }
+    if (args.reminder_call_consent !== undefined && !consentRefused) {
       await deps.customers.setReminderPreference(
         customerId,
         args.reminder_call_consent,
@@ -69,6 +76,12 @@ export const bookAppointmentTool = defineTool({
         ...(outcome.replayed ? { already_booked: true } : {}),
         appointment: presentAppointment(outcome.appointment, deps.shop, deps.now(), [vehicle]),
         ...presentReminder(reminder, deps.now()),
+        ...(consentRefused
+          ? {
+              reminder_call_consent_not_recorded:
+                'A yes to reminder calls only counts from the number they would ring, and the caller is on another number.',
+            }
+          : {}),
       },
     };
   },

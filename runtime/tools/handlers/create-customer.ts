@@ -3,7 +3,6 @@ import * as z from '../../zod';
 import { ToolFailure } from '../contract';
 import { defineTool } from '../define-tool';
 import { customerProfile } from '../present';
-import { sameName } from './same-name';
 
 const name = (what: string) =>
   z
@@ -58,10 +57,11 @@ export const createCustomer = defineTool({
         bindCustomerId: outcome.customer.customerId,
       };
     }
-    // The number is taken. It is safe to bind only when the record is plausibly the caller's:
-    // their own caller ID, or the same last name (the same proof lookup_customer asks for).
-    const existing = await deps.customers.get(outcome.existingCustomerId);
-    if (existing && (phone === session.callerPhone || sameName(existing.lastName, args.last_name))) {
+    // The number is taken. The record is the caller's only if it is their own caller ID; a name
+    // matching is no proof (SEC-10), so a record under another number is not used on this call.
+    const existing =
+      phone === session.callerPhone ? await deps.customers.get(outcome.existingCustomerId) : null;
+    if (existing) {
       return {
         result: { created: false, already_existed: true, ...(await customerProfile(existing, deps)) },
         bindCustomerId: existing.customerId,
@@ -69,7 +69,7 @@ export const createCustomer = defineTool({
     }
     throw new ToolFailure(
       'ALREADY_EXISTS',
-      'A record already exists for that phone number; I can look it up with the last name on that record.',
+      'A record already exists for that phone number; it can only be used when they call from that number, so offer the shop instead.',
       { field: 'phone_number' },
     );
   },
