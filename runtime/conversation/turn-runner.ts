@@ -61,9 +61,46 @@ export interface TurnResult {
 }
 
 export class ModelTimeoutError extends Error {
-  constructor(budgetMs: number) {
-    super(`the model did not start answering within ${budgetMs} ms`);
+  constructor(budgetMs: number, midAnswer: boolean) {
+    super(
+      midAnswer
+        ? `the model's answer stalled for ${budgetMs} ms`
+        : `the model did not start answering within ${budgetMs} ms`,
+    );
     this.name = 'ModelTimeoutError';
+  }
+}
+
+/**
+ * Aborts when the model's stream has been silent for `budgetMs`, before its first event or between
+ * two (a stream can stall mid-answer with its socket open). One timer, re-armed lazily when it
+ * fires: a token only stamps the time.
+ */
+class StallWatch {
+  readonly signal: AbortSignal;
+  private readonly controller = new AbortController();
+  private lastEventAt = performance.now();
+  private timer: NodeJS.Timeout;
+  eventSeen = false;
+
+  constructor(private readonly budgetMs: number) {
+    this.signal = this.controller.signal;
+    this.timer = setTimeout(() => this.check(), budgetMs);
+  }
+
+  event(): void {
+    this.lastEventAt = performance.now();
+    this.eventSeen = true;
+  }
+
+  stop(): void {
+    clearTimeout(this.timer);
+  }
+
+  private check(): void {
+    const silentFor = performance.now() - this.lastEventAt;
+    if (silentFor >= this.budgetMs) this.controller.abort();
+    else this.timer = setTimeout(() => this.check(), this.budgetMs - silentFor);
   }
 }
 
@@ -90,16 +127,17 @@ export async function runTurn(context: TurnContext): Promise<TurnResult> {
     let text = '';
     let calls: ChatToolCall[] = [];
     usage.llmCalls++;
-    // A hung or rate-limited provider gets a bounded wait, not the SDK's own (minutes-long) patience.
-    const budget = new AbortController();
-    const budgetTimer = setTimeout(() => budget.abort(), context.firstTokenBudgetMs);
-    const signal = AbortSignal.any([context.signal, budget.signal]);
+    // A hung or rate-limited provider gets a bounded wait, not the SDK's own (minutes-long) patience,
+    // and so does one that goes quiet mid-answer.
+    const stall = new StallWatch(context.firstTokenBudgetMs);
+    const signal = AbortSignal.any([context.signal, stall.signal]);
+    const timedOut = () => stall.signal.aborted && !context.signal.aborted;
     try {
       for await (const event of context.model.stream(
         { messages: context.history.snapshot(), tools: context.tools },
         signal,
       )) {
-        clearTimeout(budgetTimer);
+        stall.event();
         if (context.signal.aborted) break;
         if (event.type === 'text') {
           tokenArrived();
@@ -113,13 +151,14 @@ export async function runTurn(context: TurnContext): Promise<TurnResult> {
         }
       }
     } catch (error) {
-      if (budget.signal.aborted && !context.signal.aborted)
-        throw new ModelTimeoutError(context.firstTokenBudgetMs);
+      if (timedOut()) throw new ModelTimeoutError(context.firstTokenBudgetMs, stall.eventSeen);
       throw error;
     } finally {
-      clearTimeout(budgetTimer);
+      stall.stop();
     }
     if (context.signal.aborted) return { spoken, usage, status: 'aborted' };
+    // An adapter may end the stream quietly on abort instead of throwing: a cut answer is no answer.
+    if (timedOut()) throw new ModelTimeoutError(context.firstTokenBudgetMs, stall.eventSeen);
     const rest = splitter.flush();
     if (rest) say(rest);
 

@@ -76,6 +76,26 @@ describe('OpenAI faults', () => {
     await call.hangup();
   });
 
+  it(`a stream that stalls mid-answer, its socket open: the apology comes within the ${BUDGET_MS} ms budget`, async () => {
+    const call = await e2e.startCall();
+    await call.waitForHeard(GREETING);
+    const before = e2e.openai.requests.length;
+    e2e.openai.queue({
+      kind: 'text',
+      text: 'We are open from eight. And on Saturday we',
+      chunkChars: 24,
+      interChunkMs: 60_000,
+    });
+    await call.say('When do you open?');
+    await call.waitForHeard(/We are open from eight\./, 5000);
+    const firstSentenceAt = performance.now();
+    await call.waitForHeard(/We are open from eight\..*I'm sorry, I had a problem on my end/, 5000);
+    expect(performance.now() - firstSentenceAt).toBeLessThan(BUDGET_MS + 1500);
+    expect(call.heard()).not.toContain('Saturday');
+    expect(e2e.openai.requests.length - before).toBe(1);
+    await call.hangup();
+  });
+
   it('an error event mid-stream: the words already streamed are spoken, then an apology', async () => {
     const call = await e2e.startCall();
     await call.waitForHeard(GREETING);
