@@ -50,6 +50,7 @@ export class CallSession {
   private readonly toolCalls = { used: 0, max: 0 };
   private readonly exit: CallExit;
   private stopped = false;
+  private stopping?: Promise<void>;
 
   constructor(
     private readonly deps: CallSessionDependencies,
@@ -180,16 +181,23 @@ export class CallSession {
     await this.exit.transfer(outcome, null, PHRASES.shutdownTransfer);
   }
 
-  async stop(reason: string): Promise<void> {
-    if (this.stopped) return;
+  /** Every caller gets the same promise: a shutdown waits for a stop already under way. */
+  stop(reason: string): Promise<void> {
+    this.stopping ??= this.stopOnce(reason);
+    return this.stopping;
+  }
+
+  private async stopOnce(reason: string): Promise<void> {
     this.stopped = true;
     this.exit.outcome ??= reason;
     this.watchdog?.stop();
     this.bargeIn.disarm();
     this.interruptions.cancel();
     this.currentTurn?.abort.abort();
-    await this.currentTurn?.done.catch(() => undefined);
+    // Before waiting for the turn: one saying goodbye waits for its playback, which a stopped
+    // stream never reports (the caller hung up as it played).
     this.output?.interrupt();
+    await this.currentTurn?.done.catch(() => undefined);
     this.closeProviders();
     for (const turnId of this.journal.metrics.openTurns()) this.finishMetrics(turnId);
     // Only a stream that closed by itself may be resumed; every other end is final.

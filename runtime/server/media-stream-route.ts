@@ -211,14 +211,19 @@ class MediaConnection {
     }
   }
 
-  /** Never rejects: it runs from socket events, where a rejection would end the process. */
+  /**
+   * Never rejects: it runs from socket events, where a rejection would end the process. The call
+   * leaves the registry only once its records are written, so a draining task (and its scale-in
+   * protection) waits for them.
+   */
   private async end(reason: string): Promise<void> {
     const session = this.session;
-    if (!session || !this.callSid) return;
+    const callSid = this.callSid;
+    if (!session || !callSid) return;
     this.session = undefined;
-    this.registry.remove(this.callSid);
     await session.stop(reason).catch((error: Error) => {
-      this.log.error({ err: { name: error.name }, callSid: this.callSid }, 'call did not stop cleanly');
+      this.log.error({ err: { name: error.name }, callSid }, 'call did not stop cleanly');
     });
+    this.registry.remove(callSid);
   }
 }

@@ -56,6 +56,30 @@ describe('end_call and transfer_to_human', () => {
     expect(await callRecord(e2e, call)).toMatchObject({ outcome: 'assistant_ended' });
   });
 
+  it('a caller who hangs up as the goodbye plays: the call leaves the registry with its record written at once', async () => {
+    e2e.openai.setScript((request) =>
+      /that's all/i.test(lastUserText(request))
+        ? {
+            kind: 'tools',
+            text: 'Thanks for calling Barts, we will see you on Thursday morning, have a really great day. Goodbye!',
+            calls: [{ name: 'end_call', arguments: { reason: 'caller is done' } }],
+          }
+        : say('Okay.'),
+    );
+    const call = await e2e.startCall();
+    await call.waitForHeard(GREETING);
+    await call.say("That's all, thank you.");
+    await call.waitForHeard('Thanks for calling Barts');
+    const hungUpAt = performance.now();
+    await call.hangup();
+    // The goodbye's playback is never reported now; the stop must not wait out its 20 s cap.
+    await eventually('the call left the registry', () => e2e.server.registry.size === 0, 3000);
+    expect(performance.now() - hungUpAt).toBeLessThan(3000);
+    expect(await e2e.deps.calls.getCallRecord(call.callSid)).toMatchObject({ outcome: 'assistant_ended' });
+    expect(call.heard()).not.toContain('Goodbye!');
+    expect(callUpdates(e2e, call)).toEqual([]);
+  });
+
   it('announces a transfer, then redirects the live call to <Dial> the shop with a fallback', async () => {
     e2e.openai.setScript((request) =>
       /person/i.test(lastUserText(request))
