@@ -45,6 +45,8 @@ export type ReminderStatus =
   | 'no_answer'
   | 'busy'
   | 'failed'
+  /** Twilio's answer to the create request was lost: the call may have gone out; never redialled. */
+  | 'unconfirmed'
   | 'skipped_outside_window';
 
 export interface Appointment {

@@ -95,11 +95,11 @@ export class ReminderStateRepository {
     });
   }
 
-  /** Ends a claimed attempt without a call (bad number, outside the calling window). */
+  /** Ends a claimed attempt without a known call (bad number, outside the window, a lost answer). */
   async finishClaim(
     appointmentId: string,
     attempt: ReminderAttempt,
-    status: Extract<ReminderStatus, 'failed' | 'skipped_outside_window'>,
+    status: Extract<ReminderStatus, 'failed' | 'unconfirmed' | 'skipped_outside_window'>,
     now: string,
   ): Promise<boolean> {
     return this.update({

@@ -13,7 +13,7 @@ import type { Appointment } from '../data/records';
 import type { ReminderStateRepository } from '../data/reminder-state-repo';
 import type { Logger } from '../observability/logger';
 import { METRICS, type MetricSink } from '../observability/metrics';
-import { CallRejectedError, type OutboundCaller } from './outbound-caller';
+import { CallOutcomeUnknownError, CallRejectedError, type OutboundCaller } from './outbound-caller';
 import {
   type ReminderEvent,
   type ReminderScheduler,
@@ -57,7 +57,7 @@ export type DialOutcome =
         | 'already_claimed'
         | 'outside_window';
     }
-  | { outcome: 'failed'; reason: 'rejected_by_twilio' };
+  | { outcome: 'failed'; reason: 'rejected_by_twilio' | 'outcome_unknown' };
 
 export function parseReminderEvent(raw: unknown): ReminderEvent {
   const parsed = reminderEventSchema.safeParse(raw);
@@ -131,7 +131,14 @@ export async function dialReminder(rawEvent: unknown, deps: DialerDependencies):
       );
       return log({ outcome: 'failed', reason: 'rejected_by_twilio' });
     }
-    // Transient (5xx, 429, network): give the claim back, then fail so the invocation is retried.
+    if (error instanceof CallOutcomeUnknownError) {
+      // Not retried: a reminder missed is better than the customer called twice.
+      await deps.state.finishClaim(appointmentId, attempt, 'unconfirmed', stamp());
+      deps.metrics.count(METRICS.reminderCallFailures, { ShopId: deps.shop.shopId });
+      deps.logger?.warn({ appointmentId, attempt, code: error.code }, 'reminder call request unanswered');
+      return log({ outcome: 'failed', reason: 'outcome_unknown' });
+    }
+    // Transient (5xx, 429, no connection): give the claim back, then fail so the invocation is retried.
     await deps.state.release(appointmentId, attempt, stamp());
     deps.metrics.count(METRICS.reminderCallFailures, { ShopId: deps.shop.shopId });
     throw error;

@@ -64,6 +64,22 @@ export class CallRejectedError extends Error {
   }
 }
 
+/**
+ * The create request may have reached Twilio but its answer never came back (a reset connection, a
+ * timeout): the call may be ringing. Retrying would risk calling the customer twice.
+ */
+export class CallOutcomeUnknownError extends Error {
+  constructor(readonly code: string | undefined) {
+    super(
+      `no answer from Twilio to the call request (${code ?? 'unknown error'}); the call may have been placed`,
+    );
+    this.name = 'CallOutcomeUnknownError';
+  }
+}
+
+/** Connection errors that happen before any byte of the request is sent: nothing was placed. */
+const NEVER_SENT = new Set(['ECONNREFUSED', 'ENOTFOUND', 'EAI_AGAIN', 'ENETUNREACH', 'EHOSTUNREACH']);
+
 export class TwilioOutboundCaller implements OutboundCaller {
   private calls: CallListInstance | undefined;
 
@@ -93,11 +109,15 @@ export class TwilioOutboundCaller implements OutboundCaller {
       });
       return { callSid: call.sid };
     } catch (error) {
-      const status = (error as { status?: unknown }).status;
-      if (typeof status === 'number' && status >= 400 && status < 500 && status !== 429) {
-        throw new CallRejectedError(status, (error as { code?: number }).code);
+      const { status, code } = error as { status?: unknown; code?: unknown };
+      if (typeof status === 'number') {
+        if (status >= 400 && status < 500 && status !== 429) {
+          throw new CallRejectedError(status, typeof code === 'number' ? code : undefined);
+        }
+        throw error; // 429 and 5xx: Twilio answered that it did not take the request
       }
-      throw error;
+      if (typeof code === 'string' && NEVER_SENT.has(code)) throw error;
+      throw new CallOutcomeUnknownError(typeof code === 'string' ? code : undefined);
     }
   }
 

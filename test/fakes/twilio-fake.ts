@@ -186,6 +186,7 @@ export async function startTwilioFake(options: TwilioFakeOptions = {}): Promise<
     restRequests: rest.requests,
     calls,
     failNextRest: (match, status, body) => rest.failNext(match, status, body),
+    loseNextRestAnswer: (match) => rest.loseNextAnswer(match),
     signedPost,
     startCall,
     async close() {

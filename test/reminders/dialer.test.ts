@@ -206,6 +206,29 @@ describe('dialReminder', () => {
     expect(callCreates()).toHaveLength(2);
   });
 
+  it('when the answer to the create is lost, it neither throws nor dials again: the customer is never called twice', async () => {
+    const { appointmentId, event } = await booked('15:00');
+    const deps = dialer('2026-12-02T15:00');
+    twilio.loseNextRestAnswer({ method: 'POST', pathIncludes: '/Calls.json' });
+    expect(await dialReminder(event, deps)).toEqual({ outcome: 'failed', reason: 'outcome_unknown' });
+    expect((await h.deps.appointments.get(appointmentId))?.reminderStatus).toBe('unconfirmed');
+    expect(deps.metrics.get(METRICS.reminderCallFailures)).toBe(1);
+    // A duplicate delivery (or a retried invocation) finds the attempt settled.
+    expect(await dialReminder(event, deps)).toMatchObject({ outcome: 'skipped' });
+    expect(callCreates()).toHaveLength(1);
+  });
+
+  it('with no connection to Twilio at all, gives the claim back and throws, so a retry can dial', async () => {
+    const { appointmentId, event } = await booked('15:30');
+    const deps = dialer('2026-12-02T15:30');
+    deps.caller = new TwilioOutboundCaller(
+      async () => ({ accountSid: twilio.accountSid, authToken: twilio.authToken }),
+      'http://127.0.0.1:9', // the discard port: nothing listens, the connection is refused
+    );
+    await expect(dialReminder(event, deps)).rejects.toMatchObject({ code: 'ECONNREFUSED' });
+    expect((await h.deps.appointments.get(appointmentId))?.reminderStatus).toBeUndefined();
+  });
+
   it('on a Twilio 400 (invalid number) records the failure and does not throw', async () => {
     const { appointmentId, event } = await booked('14:30');
     twilio.failNextRest({ method: 'POST' }, 400, { code: 21211, message: "Invalid 'To' Phone Number" });

@@ -53,6 +53,7 @@ export class RestFake {
   readonly calls = new Map<string, CallRecord>();
   baseUrl = '';
   private readonly faults: Fault[] = [];
+  private readonly lostAnswers: RestFaultMatch[] = [];
   private readonly server = createServer((req, res) => {
     this.handle(req, res).catch((err: unknown) => {
       if (!res.headersSent)
@@ -77,6 +78,11 @@ export class RestFake {
 
   failNext(match: RestFaultMatch, status: number, body?: object): void {
     this.faults.push({ match, status, body });
+  }
+
+  /** The next matching request is carried out, but its answer is lost: the socket is reset instead. */
+  loseNextAnswer(match: RestFaultMatch): void {
+    this.lostAnswers.push(match);
   }
 
   /** A call resource for a call that reached our server some other way (startCall). */
@@ -174,11 +180,16 @@ export class RestFake {
       at: performance.now(),
     });
 
-    const faultIndex = this.faults.findIndex(
-      ({ match }) =>
-        (match.method === undefined || match.method.toUpperCase() === method) &&
-        (match.pathIncludes === undefined || path.includes(match.pathIncludes)),
-    );
+    const matches = (match: RestFaultMatch) =>
+      (match.method === undefined || match.method.toUpperCase() === method) &&
+      (match.pathIncludes === undefined || path.includes(match.pathIncludes));
+    const lostIndex = this.lostAnswers.findIndex(matches);
+    if (lostIndex !== -1) {
+      this.lostAnswers.splice(lostIndex, 1);
+      res.writeHead = (() => res.destroy()) as unknown as typeof res.writeHead;
+      res.end = (() => res) as unknown as typeof res.end;
+    }
+    const faultIndex = this.faults.findIndex(({ match }) => matches(match));
     if (faultIndex !== -1) {
       const [fault] = this.faults.splice(faultIndex, 1);
       return this.send(res, fault!.status, defaultFaultBody(fault!.status, fault!.body));

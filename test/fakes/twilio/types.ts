@@ -54,6 +54,8 @@ export interface TwilioFake {
   restRequests: RestRequest[];
   /** Queue a fault for the next matching REST request: HTTP status + Twilio error body (e.g. 429 / 500 / 21211). */
   failNextRest(match: RestFaultMatch, status: number, body?: object): void;
+  /** Carries out the next matching REST request but resets the socket instead of answering. */
+  loseNextRestAnswer(match: RestFaultMatch): void;
   /** Sign like Twilio (HMAC-SHA1 per A.7) and POST form params to `transportUrl`, signed for `signedUrl`. */
   signedPost(args: SignedPostArgs): Promise<HttpResult>;
   /** Simulates an incoming (or outbound-answered) call end to end. */
