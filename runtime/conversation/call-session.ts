@@ -211,6 +211,7 @@ export class CallSession {
 
   private onSpeechStarted(): void {
     this.watchdog?.callerActive();
+    this.interruptions.callerActive();
     // The answer's request leaves when they stop: its connection is opened while they talk.
     this.deps.model.warmUp?.();
     if (this.somethingToInterrupt()) this.bargeIn.speechStarted(performance.now());
@@ -220,6 +221,7 @@ export class CallSession {
     const trimmed = text.trim();
     if (trimmed) {
       this.watchdog?.callerActive();
+      this.interruptions.callerActive();
       if (this.utteranceParts.length === 0) this.deps.model.warmUp?.();
       if (
         this.somethingToInterrupt() &&

@@ -96,6 +96,17 @@ export class Interruptions {
     void turn.done.then(() => this.settle(turn, heardText));
   }
 
+  /**
+   * The caller is still talking (speech detected, words transcribed): a false alarm is one they
+   * stay quiet after, so the resume waits for `resumeAfterMs` of quiet, never talks over them.
+   */
+  callerActive(): void {
+    const pending = this.pending;
+    if (!pending) return;
+    clearTimeout(pending.timer);
+    pending.timer = setTimeout(() => void this.resume(pending), this.resumeAfterMs);
+  }
+
   /** The caller spoke on: the pending interruption, with its resume called off. */
   take(): Interruption | undefined {
     const interruption = this.pending;
@@ -140,6 +151,8 @@ export class Interruptions {
       .history()
       .replaceLastAssistantText([heard, ...unheard.map((p) => p.text)].filter(Boolean).join(' '));
     if (turn.spokenEntry) delete turn.spokenEntry.interrupted;
+    // Whole again: a second interruption of the resumed answer cuts the history again.
+    turn.settled = false;
     for (const piece of unheard) output.say(piece.text, turn.id);
   }
 }

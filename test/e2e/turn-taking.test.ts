@@ -115,6 +115,29 @@ describe('barge-in', () => {
     await call.hangup();
   });
 
+  it('never resumes over a caller who is still talking: a long correction gets one clear, then its answer', async () => {
+    e2e.openai.setScript((request) =>
+      /Wednesday/.test(lastUserText(request)) ? say('Sure, Wednesday it is.') : say(LONG_ANSWER),
+    );
+    const call = await e2e.startCall();
+    await call.waitForHeard(/How can I help you today\?/);
+    await call.say('Tell me about oil changes.');
+    await call.waitForHeard('every day of the week', 8000);
+    // About four seconds of speech, well past the 1.5 s false-alarm resume.
+    await call.say('No wait, I actually wanted to ask about Wednesday the fourteenth instead of that', {
+      bytesPerChar: 400,
+    });
+    await call.waitForHeard('Sure, Wednesday it is.', 8000);
+    expect(call.clears).toHaveLength(1);
+    expect(call.heard()).not.toContain('lounge');
+    const assistant = messages(e2e.openai.requests.at(-1)!)
+      .filter((m) => m.role === 'assistant')
+      .at(-1)!;
+    expect(assistant.content).toMatch(/\[interrupted\]$/);
+    expect(assistant.content).not.toContain('lounge');
+    await call.hangup();
+  });
+
   it('treats a barge-in before any audio as more words for the same turn: one answer, regenerated', async () => {
     e2e.openai.setScript((request) => {
       const user = lastUserText(request);
