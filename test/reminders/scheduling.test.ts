@@ -116,37 +116,27 @@ describe('booking with reminder consent', () => {
   it('counts a yes only from the number the reminder would ring: an opt-out is not undone from another phone', async () => {
     const h = await harness();
     const owner = await book(h, '2026-12-03T11:30', false);
-    const otherPhone = { ...owner.session, callerPhone: '+12175550987' };
-    const booked = expectOk(
-      await h.call(
-        'book_appointment',
-        {
-          vehicle_id: owner.vehicleId,
-          service_type: 'oil_change',
-          start_time: '2026-12-04T11:30',
-          reminder_call_consent: true,
-        },
-        otherPhone,
-      ),
-    );
+    const bookWithYesFrom = async (callerPhone: string | null, start: string) =>
+      expectOk(
+        await h.call(
+          'book_appointment',
+          {
+            vehicle_id: owner.vehicleId,
+            service_type: 'oil_change',
+            start_time: start,
+            reminder_call_consent: true,
+          },
+          { ...owner.session, callerPhone },
+        ),
+      );
+    const booked = await bookWithYesFrom('+12175550987', '2026-12-04T11:30');
     expect(booked).toMatchObject({ booked: true, reminder_call: { scheduled: false } });
     expect(booked.reminder_call_consent_not_recorded).toMatch(/only counts from the number they would ring/);
     expect(await h.deps.customers.get(owner.customerId)).toMatchObject({
       reminderConsent: false,
       remindersOptedOut: true,
     });
-    const withheld = expectOk(
-      await h.call(
-        'book_appointment',
-        {
-          vehicle_id: owner.vehicleId,
-          service_type: 'oil_change',
-          start_time: '2026-12-04T13:00',
-          reminder_call_consent: true,
-        },
-        { ...owner.session, callerPhone: null },
-      ),
-    );
+    const withheld = await bookWithYesFrom(null, '2026-12-04T13:00');
     expect(withheld.reminder_call_consent_not_recorded).toBeDefined();
     expect(creates()).toEqual([]);
   });
