@@ -77,6 +77,16 @@ describe('the calls table failing', () => {
     expect(answer.body).toBe('internal error');
   });
 
+  it('a body that cannot be parsed is still a plain 4xx, not the hand-off', async () => {
+    const answer = await fetch(`${e2e.baseUrl}/twilio/voice`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: '{',
+    });
+    expect(answer.status).toBe(400);
+    expect(await answer.text()).not.toContain('<Dial');
+  });
+
   it('a stream whose token cannot be checked is closed with 1011; the server and other calls go on', async () => {
     const other = await e2e.startCall();
     await other.waitForHeard(/How can I help/);
