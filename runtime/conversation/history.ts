@@ -48,9 +48,17 @@ export class ConversationHistory {
   }
 
   add(message: ChatMessage): void {
-    const tokens = tokensOf(message);
-    this.messages.push({ message, tokens });
-    this.total += tokens;
+    const entry = { message, tokens: tokensOf(message) };
+    if (message.role === 'tool') {
+      // A line of the call's own ("Let me transfer you") can be said while the tools run; their
+      // results still belong right after their call, or the API rejects the whole conversation.
+      const at = this.resultPosition(message.tool_call_id);
+      if (at < 0) return;
+      this.messages.splice(at, 0, entry);
+    } else {
+      this.messages.push(entry);
+    }
+    this.total += entry.tokens;
     this.trim();
   }
 
@@ -77,6 +85,18 @@ export class ConversationHistory {
         return;
       }
     }
+  }
+
+  /** Just after the call's other results; -1 if the call is not (or no longer) in the history. */
+  private resultPosition(toolCallId: string): number {
+    for (let i = this.messages.length - 1; i >= 0; i--) {
+      const candidate = this.messages[i]!.message;
+      if (candidate.role !== 'assistant' || !candidate.tool_calls?.some((c) => c.id === toolCallId)) continue;
+      let at = i + 1;
+      while (at < this.messages.length && this.messages[at]!.message.role === 'tool') at++;
+      return at;
+    }
+    return -1;
   }
 
   snapshot(): ChatMessage[] {

@@ -53,6 +53,29 @@ describe('ConversationHistory', () => {
     expect(toolIds.sort()).toEqual(callIds.sort());
   });
 
+  it('puts tool results right after their call, even when a line was said while the tools ran', () => {
+    const history = new ConversationHistory('sys', { maxTokens: 10_000 });
+    const call = (id: string) => ({
+      id,
+      type: 'function' as const,
+      function: { name: 'x', arguments: '{}' },
+    });
+    history.add({ role: 'user', content: 'any openings?' });
+    history.add({ role: 'assistant', content: null, tool_calls: [call('a'), call('b')] });
+    history.add({ role: 'assistant', content: 'Let me connect you.' });
+    history.add({ role: 'tool', tool_call_id: 'b', content: '{"b":1}' });
+    history.add({ role: 'tool', tool_call_id: 'a', content: '{"a":1}' });
+    history.add({ role: 'tool', tool_call_id: 'gone', content: '{}' });
+    expect(history.snapshot().map((m) => (m.role === 'tool' ? `tool ${m.tool_call_id}` : m.role))).toEqual([
+      'system',
+      'user',
+      'assistant',
+      'tool b',
+      'tool a',
+      'assistant',
+    ]);
+  });
+
   it('merges words the caller added into their last message and rewrites what the assistant said', () => {
     const history = new ConversationHistory('sys', { maxTokens: 10_000 });
     history.add({ role: 'assistant', content: 'Hi, how can I help?' });

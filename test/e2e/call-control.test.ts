@@ -6,7 +6,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { FakeCall, RestRequest } from '../fakes/twilio-fake';
 import { type E2e, eventually, PUBLIC_BASE_URL, startE2e } from './harness';
-import { lastUserText, say } from './model-script';
+import { callTools, lastMessage, lastUserText, messages, say } from './model-script';
 import { callThatFailsItsHangUp } from './scenarios';
 
 const GREETING = /How can I help you today\?/;
@@ -165,5 +165,51 @@ describe('silence and the time limit', () => {
     expect(call.heard()).not.toContain('Are you still there?');
     expect(call.heard()).toContain('reached the time limit for this call');
     expect(await callRecord(e2e, call)).toMatchObject({ outcome: 'max_duration' });
+  });
+});
+
+describe('leaving the assistant while a tool is still running', () => {
+  let e2e: E2e;
+  beforeAll(async () => {
+    e2e = await startE2e({ dynamoFaults: true });
+  });
+  afterAll(async () => e2e?.close());
+
+  it('a failed transfer after 0 was pressed mid-tool leaves a conversation the model still accepts', async () => {
+    e2e.openai.setScript((request) => {
+      if (/openings/i.test(lastUserText(request)) && lastMessage(request).role === 'user') {
+        return callTools({
+          name: 'get_available_slots',
+          arguments: { date: 'tomorrow', service_type: 'oil_change' },
+        });
+      }
+      return say('Okay, what else can I do for you?');
+    });
+    const call = await e2e.startCall();
+    await call.waitForHeard(GREETING);
+    const release = e2e.dynamo!.holdNext('Query');
+    e2e.twilio.failNextRest({ method: 'POST', pathIncludes: `/Calls/${call.callSid}.json` }, 500);
+    await call.say('Any openings tomorrow?');
+    await eventually('the slots tool is waiting on DynamoDB', () =>
+      e2e.openai.requests.some((r) => /openings/i.test(lastUserText(r))),
+    );
+    call.pressDigit('0');
+    await call.waitForHeard(/I couldn't connect you/);
+    release();
+    await eventually('the tool result is in', async () =>
+      (await e2e.deps.calls.loadConversation(call.callSid))?.messages.some((m: any) => m.role === 'tool'),
+    );
+    const before = e2e.openai.requests.length;
+    await call.say('Hello, are you there?');
+    await call.waitForHeard('what else can I do for you?');
+    const next = e2e.openai.requests.slice(before).at(-1)!;
+    const roles = messages(next).map((m) => m.role);
+    const toolCall = roles.lastIndexOf('tool') - 1;
+    expect(roles[toolCall]).toBe('assistant');
+    expect(messages(next)[toolCall + 2]).toMatchObject({
+      role: 'assistant',
+      content: expect.stringMatching(/connect you/),
+    });
+    await call.hangup();
   });
 });

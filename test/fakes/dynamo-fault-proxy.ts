@@ -1,6 +1,7 @@
 /**
  * A pass-through proxy in front of DynamoDB Local that can answer a request with the errors the
- * real service gives under load: throttling, or a transaction cancelled by a conflicting one. The
+ * real service gives under load: throttling, or a transaction cancelled by a conflicting one; or
+ * hold a request back, for a tool that is still running when something else happens. The
  * server under test points `AWS_ENDPOINT_URL_DYNAMODB` here and meets the faults through the real
  * AWS SDK, with its real retry behaviour.
  */
@@ -13,6 +14,8 @@ export interface DynamoFaultProxy {
   endpoint: string;
   /** The next `count` requests for `operation` (e.g. 'TransactWriteItems') fail with `fault`. */
   failNext(operation: string, fault: DynamoFault, count?: number): void;
+  /** The next request for `operation` waits until the returned function is called. */
+  holdNext(operation: string): () => void;
   /** Operations seen (X-Amz-Target without the service prefix), in order; faults included. */
   operations: string[];
   close(): Promise<void>;
@@ -35,7 +38,8 @@ export async function startDynamoFaultProxy(target: string): Promise<DynamoFault
   const upstream = new URL(target);
   const faults: { operation: string; fault: DynamoFault }[] = [];
   const operations: string[] = [];
-  const server = createServer((req, res) => {
+  const holds: { operation: string; released: Promise<void> }[] = [];
+  const server = createServer(async (req, res) => {
     const operation =
       String(req.headers['x-amz-target'] ?? '')
         .split('.')
@@ -50,6 +54,11 @@ export async function startDynamoFaultProxy(target: string): Promise<DynamoFault
         res.end(JSON.stringify(FAULT_BODIES[fault]));
       });
       return;
+    }
+    const hold = holds.findIndex((h) => h.operation === operation);
+    if (hold !== -1) {
+      req.pause();
+      await holds.splice(hold, 1)[0]!.released;
     }
     const forward = request(
       {
@@ -73,6 +82,11 @@ export async function startDynamoFaultProxy(target: string): Promise<DynamoFault
     operations,
     failNext(operation, fault, count = 1) {
       for (let i = 0; i < count; i++) faults.push({ operation, fault });
+    },
+    holdNext(operation) {
+      let release!: () => void;
+      holds.push({ operation, released: new Promise<void>((resolve) => (release = resolve)) });
+      return release;
     },
     async close() {
       server.closeAllConnections();
