@@ -50,10 +50,15 @@ export class CallWatchdog {
     this.silenceTimer = undefined;
   }
 
-  /** The caller spoke: stop counting and forget earlier prompts. */
+  /**
+   * The caller made a sound or said words: forget earlier prompts, and if the line was quiet count
+   * again from now. Stopping the count instead would leave a cough that never becomes a turn (noise
+   * raises SpeechStarted, no words follow) holding the call open with no prompt and no hang-up; real
+   * words keep restarting the count (transcripts arrive while they talk) until their turn starts.
+   */
   callerActive(): void {
-    this.busy();
     this.prompts = 0;
+    if (this.silenceTimer) this.quiet();
   }
 
   stop(): void {

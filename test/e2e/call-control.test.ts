@@ -150,6 +150,15 @@ describe('silence and the time limit', () => {
     expect(await callRecord(e2e, call)).toMatchObject({ outcome: 'silence' });
   });
 
+  it('a noise that never became words does not keep the silence prompt away', async () => {
+    const call = await e2e.startCall();
+    await call.waitForHeard(GREETING);
+    // A cough: speech energy (SpeechStarted) but no words, so no turn and no answer follow.
+    await call.say('');
+    await call.waitForHeard('Are you still there?', 4000);
+    await call.hangup();
+  });
+
   it('keeps the silence timer away while the caller talks, and closes politely at the time limit', async () => {
     e2e.openai.setScript(() => say('Mm-hm.'));
     const call = await e2e.startCall();
