@@ -78,7 +78,10 @@ export class Interruptions {
     turn.abort.abort();
     const { heard, unheard } = output.interrupt();
     const reactionMs = performance.now() - detectedAt;
-    if (!wasRunning && unheard.length === 0) return;
+    const unheardOfTurn = unheard.filter((p) => p.turnId === turn.id);
+    // What was cut may be a line of the call's own ("Are you still there?"), after a turn the caller
+    // heard to the end: that turn was not interrupted, and nothing of it is left to resume.
+    if (!wasRunning && unheardOfTurn.length === 0) return;
     this.host.interrupted(turn.id, reactionMs);
     this.host.log.info(
       { turn: turn.id, kind, reactionMs: Math.round(reactionMs * 100) / 100 },
@@ -89,7 +92,7 @@ export class Interruptions {
     const interruption: Interruption = {
       turn,
       heard: heardText,
-      unheard: unheard.filter((p) => p.turnId === turn.id),
+      unheard: unheardOfTurn,
       timer: setTimeout(() => void this.resume(interruption), this.resumeAfterMs),
     };
     this.pending = interruption;

@@ -296,3 +296,33 @@ describe('slow tools and provider errors', () => {
     await call.hangup();
   });
 });
+
+describe("cutting in on the assistant's own line", () => {
+  let e2e: E2e;
+  beforeAll(async () => {
+    e2e = await startE2e({
+      env: { SILENCE_PROMPT_MS: '1000', BARGE_IN_MIN_SPEECH_MS: '200' },
+      deepgram: { ttsRealtime: true, ttsBytesPerChar: 300 },
+    });
+  });
+  afterAll(async () => e2e?.close());
+
+  it('answering "Are you still there?" over it leaves the greeting whole, in the history and the transcript', async () => {
+    e2e.openai.setScript(() => say('Great, how can I help?'));
+    const call = await e2e.startCall();
+    const greeting = await call.waitForHeard(/How can I help you today\?/, 8000);
+    await call.waitForHeard('Are you', 4000);
+    await call.say('Yes, I am still here, sorry about that.');
+    await eventually('clear sent', () => call.clears.length > 0);
+    await call.waitForHeard('Great, how can I help?', 8000);
+    const assistant = messages(e2e.openai.requests.at(-1)!).filter((m) => m.role === 'assistant');
+    expect(assistant.map((m) => m.content)).toEqual([greeting.trim(), 'Are you still there?']);
+    await call.hangup();
+    const record = await eventually('the call record', async () => {
+      const written = await e2e.deps.calls.getCallRecord(call.callSid);
+      return written?.outcome ? written : null;
+    });
+    expect(record.transcript[0]).toMatchObject({ role: 'assistant', text: greeting.trim() });
+    expect(record.transcript[0]).not.toHaveProperty('interrupted');
+  });
+});
