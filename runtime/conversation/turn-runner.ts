@@ -104,6 +104,14 @@ class StallWatch {
   }
 }
 
+/** The model ended its answer without a word or a tool call: saying nothing would be dead air. */
+export class EmptyAnswerError extends Error {
+  constructor() {
+    super('the model answered with nothing to say');
+    this.name = 'EmptyAnswerError';
+  }
+}
+
 const TOOL_BUDGET_APOLOGY =
   "I'm sorry, I'm having trouble with that right now. Would you like me to transfer you to the shop?";
 
@@ -122,6 +130,7 @@ export async function runTurn(context: TurnContext): Promise<TurnResult> {
     context.onFirstToken();
   };
 
+  let emptyAnswers = 0;
   for (let round = 0; round <= context.maxToolRounds; round++) {
     const splitter = new SentenceSplitter();
     let text = '';
@@ -162,6 +171,13 @@ export async function runTurn(context: TurnContext): Promise<TurnResult> {
     const rest = splitter.flush();
     if (rest) say(rest);
 
+    if (calls.length === 0 && !text.trim()) {
+      // It happens now and then (most often right after tool results); asking again usually helps,
+      // and the second request is not a tool round.
+      if (++emptyAnswers > 1) throw new EmptyAnswerError();
+      round--;
+      continue;
+    }
     if (calls.length === 0) {
       context.history.add({ role: 'assistant', content: text });
       return { spoken, usage, status: 'answered' };

@@ -283,6 +283,28 @@ describe('slow tools and provider errors', () => {
     await call.hangup();
   });
 
+  it('asks the model again when it answers with nothing, and apologises when it does so twice', async () => {
+    let empties = 0;
+    e2e.openai.setScript((request) => {
+      const user = lastUserText(request);
+      if (/hours/.test(user) && empties++ === 0) return say('');
+      if (/brakes/.test(user)) return say('   ');
+      return say('We open at eight.');
+    });
+    const call = await e2e.startCall();
+    await call.waitForHeard(/How can I help you today\?/);
+    const before = e2e.openai.requests.length;
+    await call.say('What are your hours?');
+    await call.waitForHeard('We open at eight.', 8000);
+    expect(e2e.openai.requests.length - before).toBe(2);
+    expect(call.heard()).not.toMatch(/sorry/i);
+    await call.say('Do you do brakes?');
+    await call.waitForHeard(/sorry, I had a problem/i, 8000);
+    const history = messages(e2e.openai.requests.at(-1)!);
+    expect(history.filter((m) => m.role === 'assistant' && !m.content?.trim())).toEqual([]);
+    await call.hangup();
+  });
+
   it('makes one model call per utterance even when Deepgram reports its end twice', async () => {
     e2e.openai.setScript(() => say('Okay.'));
     const call = await e2e.startCall();
