@@ -1,7 +1,8 @@
 /**
  * How a call leaves the assistant: hung up after the goodbye has played to the end, or handed to a
  * person at the shop. Both are Twilio REST updates of the live call; a failed hang-up falls back to
- * closing the stream, a failed transfer to telling the caller the shop's number.
+ * closing the stream, a failed transfer to telling the caller the shop's number (or, when our voice
+ * may be gone, to closing the stream too).
  */
 
 import type { ShopConfig } from '../config/shop-config';
@@ -65,8 +66,15 @@ export class CallExit {
       await this.control.transfer(this.callSid, this.shop.transferNumber, announcement);
       this.outcome = outcome;
     } catch (error) {
-      this.log.error({ err: { name: (error as Error).name } }, 'transfer failed');
       this.ending = false;
+      if (announcement) {
+        // Our own voice may be what failed (or the task is going away): closing the stream leaves
+        // the call to the signed stream-ended webhook, which resumes it once or dials the shop.
+        this.log.error({ err: { name: (error as Error).name } }, 'transfer failed: closing the stream');
+        this.host.closeStream();
+        return;
+      }
+      this.log.error({ err: { name: (error as Error).name } }, 'transfer failed');
       this.host.say(PHRASES.transferFailed(this.shop));
     }
   }

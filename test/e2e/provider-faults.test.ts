@@ -155,6 +155,23 @@ describe('Deepgram faults', () => {
     await eventually('no TTS socket left open', () => openTts.every((t) => t.closed));
   });
 
+  it('TTS lost for good and the transfer refused: the stream is closed, and the stream-ended webhook resumes the call', async () => {
+    e2e.openai.setScript(() => say('Okay.'));
+    const from = '+12175550642';
+    const call = await e2e.startCall({ from });
+    await call.waitForHeard(GREETING);
+    e2e.deepgram.refuseNext('/v1/speak', 3, 503);
+    e2e.twilio.failNextRest({ method: 'POST', pathIncludes: `/Calls/${call.callSid}.json` }, 500);
+    e2e.deepgram.tts.at(-1)!.kill(1011, 'NET-0000');
+    expect((await call.closed).code).toBe(1000);
+    expect(updatesOf(e2e, call)).toHaveLength(1);
+    // What Twilio does next: it asks the <Connect action> URL, and the call gets a fresh stream.
+    const resumed = await e2e.startCall({ callSid: call.callSid, webhookPath: '/twilio/stream-ended', from });
+    expect(resumed.webhookResponse.body).toContain('<Connect');
+    await resumed.waitForHeard('Sorry about that, we got cut off. Where were we?');
+    await resumed.hangup();
+  });
+
   it('TTS socket dropped mid-answer: a new socket speaks the rest of the answer', async () => {
     const answer = 'First, we check the oil level. Then we look at the filter. Last, we top up the fluids.';
     e2e.openai.setScript(() => say(answer, { chunkChars: 6, interChunkMs: 40 }));
