@@ -5,9 +5,12 @@
  */
 const SENTENCE_END = /[.!?…]["')\]]?\s/g;
 const CLAUSE_END = /[,;:—–]\s/g;
-/** "Dr. Smith", "a.m.", "e.g." and numbers like "3.5" must not end a sentence. */
+/**
+ * "Dr. Smith", "a.m.", "Dec. 5" and "e.g." must not end a sentence. A number may ("That's $45.
+ * Anything else?"); a decimal like "3.5" never looks like an end, a space has to follow the dot.
+ */
 const NOT_AN_END =
-  /(?:\b(?:Mr|Mrs|Ms|Dr|St|Mt|Jr|Sr|vs|etc|e\.g|i\.e|a\.m|p\.m|No|approx)\.|\b[A-Z]\.|\d\.)$/i;
+  /(?:\b(?:Mr|Mrs|Ms|Dr|St|Mt|Jr|Sr|vs|etc|e\.g|i\.e|a\.m|p\.m|No|approx|Jan|Feb|Mar|Apr|Jun|Jul|Aug|Sept?|Oct|Nov|Dec)\.|\b[A-Z]\.)$/i;
 
 export interface SentenceSplitterOptions {
   /** A clause boundary only cuts once the piece is at least this long (short pieces sound choppy). */

@@ -16,6 +16,12 @@ describe('SentenceSplitter', () => {
     expect(splitter.flush()).toBe('One');
   });
 
+  it('cuts after a sentence that ends in a number, at once', () => {
+    const { pieces, rest } = feed('That comes to $45. It takes 2.5 hours, on Dec. 5. Anything else?');
+    expect(pieces).toEqual(['That comes to $45.', 'It takes 2.5 hours, on Dec. 5.']);
+    expect(rest).toBe('Anything else?');
+  });
+
   it('does not cut at abbreviations, initials, times or decimals', () => {
     const { pieces, rest } = feed('Dr. Smith can see you at 9 a.m. tomorrow. It costs 49.99 dollars. Bye.');
     expect(pieces).toEqual(['Dr. Smith can see you at 9 a.m. tomorrow.', 'It costs 49.99 dollars.']);
