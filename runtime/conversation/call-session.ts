@@ -122,6 +122,8 @@ export class CallSession {
         audio: (chunk) => this.output?.onTtsAudio(chunk),
         flushed: () => this.output?.onTtsFlushed(),
         cleared: () => this.output?.onTtsCleared(),
+        warning: ({ code, description }) =>
+          this.log.warn({ provider: 'tts', code, description }, 'TTS warning'),
         closed: (info) => {
           if (!info.expected) this.providerLost('tts', info.code);
         },

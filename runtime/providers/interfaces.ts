@@ -42,6 +42,8 @@ export interface TextToSpeechEvents {
   flushed(): void;
   cleared(): void;
   closed(info: ProviderClose): void;
+  /** The provider complained about something it then ignored (a limit, a text too long). */
+  warning?(info: { code: string; description: string }): void;
 }
 
 export interface TextToSpeechSession {

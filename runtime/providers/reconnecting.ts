@@ -119,6 +119,7 @@ export class ReconnectingTextToSpeech implements TextToSpeech {
         events.flushed();
       },
       cleared: () => events.cleared(),
+      warning: (info) => events.warning?.(info),
       closed: (info) => {
         if (!attempt.opened) return;
         if (info.expected || closed) return events.closed(info);

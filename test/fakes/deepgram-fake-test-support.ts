@@ -77,12 +77,18 @@ export async function openTts(fake: DeepgramFake) {
   const client = createDeepgramClient({ apiKey: API_KEY, baseUrl: fake.baseUrl });
   const tts = new DeepgramTextToSpeech(client, 'aura-2-thalia-en');
   const audio: { at: number; chunk: Buffer }[] = [];
-  const events: { kind: 'flushed' | 'cleared' | 'closed'; at: number; info?: ProviderClose }[] = [];
+  const events: {
+    kind: 'flushed' | 'cleared' | 'closed' | 'warning';
+    at: number;
+    info?: ProviderClose;
+    code?: string;
+  }[] = [];
   const session = await tts.open({
     audio: (chunk) => audio.push({ at: performance.now(), chunk }),
     flushed: () => events.push({ kind: 'flushed', at: performance.now() }),
     cleared: () => events.push({ kind: 'cleared', at: performance.now() }),
     closed: (info) => events.push({ kind: 'closed', at: performance.now(), info }),
+    warning: ({ code }) => events.push({ kind: 'warning', at: performance.now(), code }),
   });
   const heard = () => decodeSpeech(Buffer.concat(audio.map((a) => a.chunk)));
   return { session, audio, events, heard };

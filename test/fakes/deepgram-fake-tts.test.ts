@@ -126,6 +126,52 @@ describe('Deepgram fake: TTS (/v1/speak)', () => {
     expect(messages[0]).toMatchObject({ type: 'Metadata' });
   });
 
+  it('a 21st Flush within 60 s gets a Warning and is not processed; our adapter reports Warnings', async () => {
+    const fake = await start();
+    const client = createDeepgramClient({ apiKey: API_KEY, baseUrl: fake.baseUrl });
+    const socket = await client.speak.v1.connect({
+      model: 'aura-2-thalia-en',
+      encoding: 'mulaw',
+      sample_rate: 8000,
+      reconnectAttempts: 0,
+    } as any);
+    const messages: any[] = [];
+    socket.on('message', (m) => messages.push(m));
+    socket.connect();
+    await socket.waitForOpen();
+    for (let i = 0; i < 21; i++) {
+      socket.sendText({ type: 'Speak', text: `Piece ${i}.` });
+      socket.sendFlush({ type: 'Flush' });
+    }
+    await until(() => messages.find((m) => m.type === 'Warning'), 1000, 'Warning');
+    await until(() => messages.filter((m) => m.type === 'Flushed').length === 20, 1000, '20 Flushed');
+    await sleep(100);
+    expect(messages.filter((m) => m.type === 'Flushed')).toHaveLength(20);
+    expect(fake.tts[0]!.ignoredFlushes).toBe(1);
+    socket.close();
+
+    const ours = await openTts(fake);
+    ours.session.speak('x'.repeat(2001));
+    await until(() => ours.events.find((e) => e.kind === 'warning'), 1000, 'warning()');
+    expect(ours.events).toMatchObject([{ kind: 'warning', code: 'TEXT_TOO_LONG' }]);
+  });
+
+  it('our adapter stays inside the Flush limit: 30 pieces said at once are all spoken, one flushed() each', async () => {
+    const fake = await start({ ttsFirstByteMs: 20 });
+    const { session, events, heard } = await openTts(fake);
+    const pieces = Array.from({ length: 30 }, (_, i) => `Piece ${i}.`);
+    for (const piece of pieces) {
+      session.speak(piece);
+      session.flush();
+    }
+    await until(() => events.filter((e) => e.kind === 'flushed').length === 30, 3000, '30 flushed()');
+    expect(heard()).toBe(pieces.join(''));
+    expect(fake.tts[0]!.flushes).toBeLessThanOrEqual(20);
+    expect(fake.tts[0]!.ignoredFlushes).toBe(0);
+    expect(events.some((e) => e.kind === 'warning')).toBe(false);
+    session.close();
+  });
+
   it('kill() reaches our TTS adapter as an unexpected close', async () => {
     const fake = await start();
     const { events } = await openTts(fake);

@@ -52,8 +52,9 @@
  *   encoding is accepted). The audio bytes are fake-audio speech whatever the encoding.
  * - TTS Speak texts are concatenated as sent. Speak over 2000 characters: a Warning
  *   (code TEXT_TOO_LONG) and the text is dropped. Flush #21 within 60 s: a Warning
- *   (FLUSH_LIMIT_EXCEEDED), still processed. The 2400 chars/min limit and the 60 min connection
- *   limit are not enforced.
+ *   (FLUSH_LIMIT_EXCEEDED) and, as the docs say, not processed: no audio and no Flushed for it,
+ *   its text stays pending. The 2400 chars/min limit and the 60 min connection limit are not
+ *   enforced.
  * - Flushed.sequence_id counts flushes from 0, Cleared.sequence_id counts clears from 0. Clear
  *   drops pending text and every flush not fully sent: those never get a Flushed.
  * - A flush with no text gets its Flushed at once (after the earlier flushes), without the

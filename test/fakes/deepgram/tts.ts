@@ -39,6 +39,8 @@ export class TtsSession implements TtsConnection {
   readonly received: any[] = [];
   readonly spoken: string[] = [];
   flushes = 0;
+  /** Flushes past the limit: answered with a Warning, their text left unsynthesized. */
+  ignoredFlushes = 0;
   clears = 0;
   sentAudioBytes = 0;
   readonly sent: { at: number; message: any }[] = [];
@@ -139,11 +141,15 @@ export class TtsSession implements TtsConnection {
     this.flushTimes.push(now);
     while (this.flushTimes[0]! < now - FLUSH_WINDOW_MS) this.flushTimes.shift();
     if (this.flushTimes.length > FLUSH_LIMIT) {
+      // As documented: no more flushes are processed until the window has passed.
+      this.flushTimes.pop();
+      this.ignoredFlushes++;
       this.sendJson({
         type: 'Warning',
-        description: `More than ${FLUSH_LIMIT} Flush messages in ${FLUSH_WINDOW_MS / 1000} s.`,
+        description: `More than ${FLUSH_LIMIT} Flush messages in ${FLUSH_WINDOW_MS / 1000} s; this one was not processed.`,
         code: 'FLUSH_LIMIT_EXCEEDED',
       });
+      return;
     }
     const audio = encodeSpeech(this.pending, this.options().ttsBytesPerChar);
     this.pending = '';

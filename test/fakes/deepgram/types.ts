@@ -66,6 +66,8 @@ export interface TtsConnection {
   /** Text of each accepted Speak message. */
   spoken: string[];
   flushes: number;
+  /** Flushes past the 20-per-60-s limit: answered with a Warning and not processed. */
+  ignoredFlushes: number;
   clears: number;
   sentAudioBytes: number;
   /** Every JSON message the fake sent (Metadata, Flushed, Cleared, Warning), with performance.now(). */
