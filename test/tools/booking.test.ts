@@ -66,6 +66,35 @@ describe('get_available_slots', () => {
     );
     expect(date).toMatchObject({ ok: false, error: { code: 'INVALID_ARGUMENT', field: 'date' } });
   });
+
+  it('says why a date outside the booking window has nothing, instead of "no slots"', async () => {
+    const lastYear = await h.call(
+      'get_available_slots',
+      { date: '2025-12-02', service_type: 'oil_change' },
+      h.session(),
+    );
+    expect(lastYear).toMatchObject({
+      ok: false,
+      error: {
+        code: 'IN_PAST',
+        field: 'date',
+        message: expect.stringContaining('today is Tuesday, December 1'),
+      },
+    });
+    const lastDay = expectOk(
+      await h.call('get_available_slots', { date: '2027-03-01', service_type: 'oil_change' }, h.session()),
+    );
+    expect(lastDay.slots.length).toBeGreaterThan(0);
+    const tooFar = await h.call(
+      'get_available_slots',
+      { date: '2027-03-02', service_type: 'oil_change' },
+      h.session(),
+    );
+    expect(tooFar).toMatchObject({
+      ok: false,
+      error: { code: 'INVALID_ARGUMENT', field: 'date', message: expect.stringContaining('90 days ahead') },
+    });
+  });
 });
 
 describe('book_appointment, get_upcoming_appointments, reschedule and cancel', () => {

@@ -1,6 +1,6 @@
 import { Temporal } from 'temporal-polyfill';
 import { findAvailability } from '../../domain/booking/booking-service';
-import { parseRequestedDate, spokenPlainDate } from '../../domain/schedule';
+import { bookingWindow, parseRequestedDate, shopToday, spokenPlainDate } from '../../domain/schedule';
 import * as z from '../../zod';
 import { ToolFailure } from '../contract';
 import { defineTool } from '../define-tool';
@@ -28,10 +28,30 @@ export const getAvailableSlots = defineTool({
     const now = deps.now();
     const date = parseRequestedDate(deps.shop, args.date, now);
     if (!date.ok) throw new ToolFailure('INVALID_ARGUMENT', date.message, { field: 'date' });
+    // Outside the booking window "nothing free" would be a false answer (a mistaken year, a date
+    // read as last month): the model is told why, so it can ask again.
+    const spoken = (day: Temporal.PlainDate) => spokenPlainDate(deps.shop.timeZone, day, now);
+    const today = shopToday(deps.shop, now);
+    if (Temporal.PlainDate.compare(date.date, today) < 0) {
+      throw new ToolFailure(
+        'IN_PAST',
+        `${spoken(date.date)} has already passed; today is ${spoken(today)} (${today.toString()}).`,
+        { field: 'date' },
+      );
+    }
+    const window = bookingWindow(deps.shop, now);
+    if (Temporal.PlainDate.compare(date.date, window.lastDate) > 0) {
+      throw new ToolFailure(
+        'INVALID_ARGUMENT',
+        `We only book up to ${window.maxAdvanceDays} days ahead, so please pick a date on or before ` +
+          `${spoken(window.lastDate)} (${window.lastDate.toString()}).`,
+        { field: 'date' },
+      );
+    }
     const { requested, alternatives } = await findAvailability(deps, args.service_type, date.date.toString());
     const presentDay = (day: { date: string; slots: Parameters<typeof presentSlot>[0][] }) => ({
       date: day.date,
-      spoken_date: spokenPlainDate(deps.shop.timeZone, Temporal.PlainDate.from(day.date), now),
+      spoken_date: spoken(Temporal.PlainDate.from(day.date)),
       slots: day.slots.map(presentSlot),
     });
     return {
