@@ -12,6 +12,7 @@ import {
   bookingWindow,
   buildSlot,
   findService,
+  OFFERED_START_GRACE_MINUTES,
   type SlotCandidate,
   type SlotOptions,
   startHasPassed,
@@ -120,7 +121,8 @@ export function validateRequestedSlot(
       `${spokenDateTime(start, now)} has already passed, so please pick a later time.`,
     );
   }
-  if (Temporal.Instant.compare(start.toInstant(), window.earliestStart) < 0) {
+  const earliestBookable = window.earliestStart.subtract({ minutes: OFFERED_START_GRACE_MINUTES });
+  if (Temporal.Instant.compare(start.toInstant(), earliestBookable) < 0) {
     const earliest = window.earliestStart
       .toZonedDateTimeISO(shop.timeZone)
       .round({ smallestUnit: 'minute', roundingIncrement: 15, roundingMode: 'ceil' });

@@ -13,6 +13,12 @@ import { shopToday } from './shop-clock';
 export const SLOT_STEP_MINUTES = 30;
 /** A booking must start at least this long after now, unless the caller says otherwise. */
 export const DEFAULT_MIN_LEAD_MINUTES = 60;
+/**
+ * A start offered as the earliest one stays bookable this long past the lead time: between the
+ * offer and the caller's confirmed yes a few minutes pass, and refusing the very time we offered
+ * as "too soon" would be absurd. A start that has passed is refused all the same.
+ */
+export const OFFERED_START_GRACE_MINUTES = 15;
 /** Bookings may be made this many days ahead of the shop's local today (inclusive). */
 export const DEFAULT_MAX_ADVANCE_DAYS = 90;
 

@@ -79,6 +79,16 @@ describe('validateRequestedSlot refuses', () => {
     );
   });
 
+  it('the earliest start offered stays bookable for a few minutes while the caller says yes', () => {
+    // At 12:00 the earliest offer is 1:00 PM; the yes comes at 12:10, inside the lead time.
+    expect(
+      validateRequestedSlot(shop, 'oil_change', at('2026-12-01T13:00'), instant('2026-12-01T18:10:00Z')).ok,
+    ).toBe(true);
+    expect(rejection('oil_change', at('2026-12-01T13:00'), instant('2026-12-01T18:16:00Z')).reason).toBe(
+      'TOO_SOON',
+    );
+  });
+
   it('a date past the 90-day booking window', () => {
     expect(validateRequestedSlot(shop, 'oil_change', at('2027-03-01T09:00'), now).ok).toBe(true);
     const result = rejection('oil_change', at('2027-03-02T09:00'));

@@ -7,6 +7,7 @@ import { Temporal } from 'temporal-polyfill';
 import { describe, expect, it } from 'vitest';
 import { minutesOfDay, type ShopConfig } from '../../../runtime/config/shop-config';
 import { candidateSlots, type SlotCandidate, validateRequestedSlot } from '../../../runtime/domain/schedule';
+import { OFFERED_START_GRACE_MINUTES } from '../../../runtime/domain/schedule/slots';
 import { allDayShop, everyDay, exampleShop, weekBefore } from './fixtures/shops';
 
 const US_ZONES = [
@@ -148,7 +149,7 @@ describe('candidateSlots properties over US zones, 2026–2030', () => {
     );
   });
 
-  it('agree with validateRequestedSlot: a grid time is offered exactly when it would be accepted', () => {
+  it('agree with validateRequestedSlot: a grid time is offered exactly when it would be accepted (bar the grace)', () => {
     fc.assert(
       fc.property(caseArb, ({ zone, date, hours, duration, nowOffsetMinutes, lead }) => {
         const shop = shopFor(zone, hours, duration);
@@ -171,6 +172,11 @@ describe('candidateSlots properties over US zones, 2026–2030', () => {
             }
             const validation = validateRequestedSlot(shop, 'job', zoned, now, options);
             const candidate = offered.get(local.toString({ smallestUnit: 'minute' }));
+            // One exception: a start just inside the lead time, kept bookable for a yes that
+            // comes a few minutes after the offer (OFFERED_START_GRACE_MINUTES).
+            const minutesAhead = zoned.toInstant().since(now).total('minutes');
+            const inGrace = minutesAhead < lead && minutesAhead >= lead - OFFERED_START_GRACE_MINUTES;
+            if (!candidate && inGrace && validation.ok) continue;
             expect(validation.ok ? validation.slot : undefined).toEqual(candidate);
           }
         }
