@@ -13,7 +13,9 @@
  *    - too early in the day → the window's start that same day, if that still leaves MIN_NOTICE
  *      before the appointment; otherwise the previous day's latest start. A reminder never comes
  *      after the appointment it is about, and moves as little as possible.
- * 3. No reminder when that moment is already (nearly) past, or closer than MIN_NOTICE to the start.
+ * 3. No reminder when that moment is closer than MIN_NOTICE to the start, or comes less than
+ *    MIN_AFTER_BOOKING after now (the plan is made as they book or move it): a call an hour after
+ *    they hung up reminds them of nothing they could have forgotten.
  * Closed days are not skipped: a call on a Sunday inside the window is fine for a reminder.
  */
 import { Temporal } from 'temporal-polyfill';
@@ -24,8 +26,8 @@ import { resolveLocalTime } from '../domain/schedule';
 export const MIN_NOTICE = Temporal.Duration.from({ hours: 1 });
 /** Scheduler fires up to a minute late and a call takes minutes: never start right at the window end. */
 export const END_MARGIN_MINUTES = 15;
-/** A schedule must lie this far in the future to be worth creating. */
-export const MIN_SCHEDULE_AHEAD = Temporal.Duration.from({ minutes: 2 });
+/** A reminder this soon after the booking (or its move) is not a reminder. */
+export const MIN_AFTER_BOOKING = Temporal.Duration.from({ hours: 4 });
 /** A no-answer/busy/failed first attempt is retried once, this much later, if still inside the window. */
 export const RETRY_DELAY = Temporal.Duration.from({ minutes: 30 });
 
@@ -125,7 +127,7 @@ export function planReminder(
   }
   if (Temporal.Instant.compare(at.toInstant(), latestAllowed) > 0)
     return { kind: 'none', reason: 'too_soon' };
-  if (Temporal.Instant.compare(at.toInstant(), now.add(MIN_SCHEDULE_AHEAD)) < 0) {
+  if (Temporal.Instant.compare(at.toInstant(), now.add(MIN_AFTER_BOOKING)) < 0) {
     return { kind: 'none', reason: 'too_soon' };
   }
   return { kind: 'call', at, expression: scheduleExpression(at), adjusted };

@@ -89,6 +89,15 @@ describe('planReminder (America/Chicago, window 09:00–19:00, 24 h lead)', () =
     });
   });
 
+  it('plans no call within a few hours of the booking: not minutes after they hung up', () => {
+    // Booked at 10:00 for 10:30 tomorrow: 24 h before is 10:30 today, half an hour after booking.
+    expect(planReminder(shop, zoned('2026-12-02T10:30'), now)).toEqual({ kind: 'none', reason: 'too_soon' });
+    expect(planReminder(shop, zoned('2026-12-02T13:59'), now)).toEqual({ kind: 'none', reason: 'too_soon' });
+    expect(planned(planReminder(shop, zoned('2026-12-02T14:00'), now)).expression.at).toBe(
+      '2026-12-01T14:00:00',
+    );
+  });
+
   it('plans nothing when the shop has reminders switched off', () => {
     expect(planReminder(withReminders({ enabled: false }), zoned('2026-12-03T09:30'), now)).toEqual({
       kind: 'none',
