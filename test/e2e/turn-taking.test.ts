@@ -344,7 +344,8 @@ describe("cutting in on the assistant's own line", () => {
       const written = await e2e.deps.calls.getCallRecord(call.callSid);
       return written?.outcome ? written : null;
     });
-    expect(record.transcript[0]).toMatchObject({ role: 'assistant', text: greeting.trim() });
-    expect(record.transcript[0]).not.toHaveProperty('interrupted');
+    const [first] = record.transcript as Record<string, unknown>[];
+    expect(first).toMatchObject({ role: 'assistant', text: greeting.trim() });
+    expect(first).not.toHaveProperty('interrupted');
   });
 });
