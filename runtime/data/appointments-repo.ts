@@ -1,10 +1,11 @@
 import { ConditionalCheckFailedException } from '@aws-sdk/client-dynamodb';
 import { type DynamoDBDocumentClient, GetCommand, QueryCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
+import { stableId } from './ids';
 import { keys, parseSlotLockSortKey } from './keys';
 import type { Appointment } from './records';
 import type { TableNames } from './table-definitions';
 import { APPOINTMENTS_BY_CUSTOMER_INDEX } from './table-definitions';
-import { transactWrite } from './transactions';
+import { TOKEN_REUSED, transactWrite } from './transactions';
 
 export interface SlotLock {
   bay: number;
@@ -110,7 +111,8 @@ export class AppointmentsRepository {
     });
     if (outcome.committed) return 'done';
     const [appointmentReason, customerReason, vehicleReason] = outcome.reasons;
-    if (appointmentReason === 'ConditionalCheckFailed') return 'duplicate';
+    if (appointmentReason === 'ConditionalCheckFailed' || appointmentReason === TOKEN_REUSED)
+      return 'duplicate';
     if (customerReason === 'ConditionalCheckFailed' || vehicleReason === 'ConditionalCheckFailed') {
       return 'owner_missing';
     }
@@ -127,7 +129,13 @@ export class AppointmentsRepository {
     const release = current.slices.filter((s) => !newKeys.has(`${current.lockDate}|${s}|${current.bay}`));
     const take = next.slices.filter((s) => !oldKeys.has(`${next.lockDate}|${s}|${next.bay}`));
     const outcome = await transactWrite(this.db, {
-      ClientRequestToken: `${next.appointmentId}-v${next.version}-${next.bay}`,
+      // Two moves read from the same version must not share a token: the second would be refused
+      // as a mismatched replay of the first instead of failing its version condition.
+      ClientRequestToken: stableId(
+        'mv',
+        [next.appointmentId, String(next.version), String(next.bay), next.startUtc],
+        24,
+      ),
       TransactItems: [
         {
           Put: {
@@ -147,7 +155,10 @@ export class AppointmentsRepository {
       ],
     });
     if (outcome.committed) return 'done';
-    return outcome.reasons[0] === 'ConditionalCheckFailed' ? 'stale' : 'slot_taken';
+    const [appointmentReason] = outcome.reasons;
+    return appointmentReason === 'ConditionalCheckFailed' || appointmentReason === TOKEN_REUSED
+      ? 'stale'
+      : 'slot_taken';
   }
 
   /** Cancels and releases every lock in one transaction, if the appointment is unchanged. */

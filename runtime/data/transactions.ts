@@ -7,8 +7,14 @@ import {
 
 export type TransactionOutcome =
   | { committed: true }
-  /** One reason per item in request order: 'ConditionalCheckFailed', 'None', … */
+  /**
+   * One reason per item in request order: 'ConditionalCheckFailed', 'None', …; or, when the token
+   * was already used by a different transaction in the last 10 minutes, TOKEN_REUSED for every item.
+   */
   | { committed: false; reasons: string[] };
+
+/** The token belonged to another transaction: the items were changed by someone else meanwhile. */
+export const TOKEN_REUSED = 'IdempotentParameterMismatch';
 
 const MAX_CONFLICT_RETRIES = 6;
 
@@ -37,6 +43,9 @@ export async function transactWrite(
         const backoff = Math.min(400, 20 * 2 ** attempt);
         await new Promise((resolve) => setTimeout(resolve, backoff / 2 + Math.random() * backoff));
         continue;
+      }
+      if ((error as Error).name === 'IdempotentParameterMismatchException') {
+        return { committed: false, reasons: (input.TransactItems ?? []).map(() => TOKEN_REUSED) };
       }
       if (error instanceof TransactionCanceledException && !conflict) {
         return { committed: false, reasons: (error.CancellationReasons ?? []).map((r) => r.Code ?? 'None') };

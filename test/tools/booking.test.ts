@@ -205,6 +205,29 @@ describe('book_appointment, get_upcoming_appointments, reschedule and cancel', (
     expect((await h.deps.appointments.get(id))?.status).toBe('booked');
   });
 
+  it('two moves of one appointment at once: one wins, the other is a CONFLICT, never an internal error', async () => {
+    const { session, vehicleId } = await customerWithVehicle(h);
+    const booked = expectOk(
+      await h.call(
+        'book_appointment',
+        { vehicle_id: vehicleId, service_type: 'oil_change', start_time: '2026-12-11T08:00' },
+        session,
+      ),
+    );
+    const id = booked.appointment.appointment_id;
+    const results = await Promise.all(
+      ['2026-12-11T13:00', '2026-12-11T15:00'].map((start) =>
+        h.call('reschedule_appointment', { appointment_id: id, new_start_time: start }, session),
+      ),
+    );
+    expect(results.filter((r) => r.ok)).toHaveLength(1);
+    expect(results.find((r) => !r.ok)).toMatchObject({ ok: false, error: { code: 'CONFLICT' } });
+    const stored = await h.deps.appointments.get(id);
+    expect(stored).toMatchObject({ version: 2 });
+    const locks = (await h.deps.appointments.locksOn('2026-12-11')).filter((l) => l.appointmentId === id);
+    expect(locks.map((l) => l.sliceUtc).sort()).toEqual(stored!.slices.slice().sort());
+  });
+
   it('reschedules atomically: the old time is freed, the new one taken, the version bumped', async () => {
     const { session, vehicleId } = await customerWithVehicle(h);
     const booked = expectOk(
