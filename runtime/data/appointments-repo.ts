@@ -15,6 +15,9 @@ export interface SlotLock {
 
 export type WriteOutcome = 'done' | 'slot_taken' | 'stale' | 'duplicate' | 'owner_missing';
 
+/** Services last at most 10 hours (shop-config.ts); 12 leaves room for a DST hour. */
+const LONGEST_APPOINTMENT_MS = 12 * 3600_000;
+
 type Tables = Pick<TableNames, 'appointments' | 'slots' | 'customers' | 'vehicles'>;
 
 /**
@@ -39,16 +42,26 @@ export class AppointmentsRepository {
     return Item ? toAppointment(Item) : null;
   }
 
-  /** Booked appointments of a customer that have not ended yet, soonest first. */
+  /**
+   * Booked appointments of a customer that have not ended yet, soonest first: one under way (the
+   * car is in the bay) is listed too, since that is often what they are calling about.
+   */
   async listUpcoming(customerId: string, nowUtc: string, limit = 10): Promise<Appointment[]> {
+    // Stored as "YYYY-MM-DDTHH:MM:SSZ", so the key comparison is a string one in that same form.
+    const since = `${new Date(Date.parse(nowUtc) - LONGEST_APPOINTMENT_MS).toISOString().slice(0, 19)}Z`;
     const { Items = [] } = await this.db.send(
       new QueryCommand({
         TableName: this.tables.appointments,
         IndexName: APPOINTMENTS_BY_CUSTOMER_INDEX,
-        KeyConditionExpression: 'customerId = :customerId AND startUtc >= :now',
-        FilterExpression: '#status = :booked',
+        KeyConditionExpression: 'customerId = :customerId AND startUtc >= :since',
+        FilterExpression: '#status = :booked AND endUtc > :now',
         ExpressionAttributeNames: { '#status': 'status' },
-        ExpressionAttributeValues: { ':customerId': customerId, ':now': nowUtc, ':booked': 'booked' },
+        ExpressionAttributeValues: {
+          ':customerId': customerId,
+          ':since': since,
+          ':now': nowUtc,
+          ':booked': 'booked',
+        },
       }),
     );
     return Items.map(toAppointment).slice(0, limit);

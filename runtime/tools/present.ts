@@ -57,6 +57,7 @@ export function presentAppointment(
     start_time: machineTime(start),
     spoken: spokenDateTime(start, now),
     duration: spokenDuration(minutes),
+    ...(Temporal.Instant.compare(start.toInstant(), now) <= 0 ? { in_progress: true } : {}),
   };
 }
 

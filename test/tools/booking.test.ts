@@ -205,6 +205,31 @@ describe('book_appointment, get_upcoming_appointments, reschedule and cancel', (
     expect((await h.deps.appointments.get(id))?.status).toBe('booked');
   });
 
+  it('lists an appointment under way as in progress, and forgets it once it has ended', async () => {
+    const { session, vehicleId } = await customerWithVehicle(h);
+    const booked = expectOk(
+      await h.call(
+        'book_appointment',
+        { vehicle_id: vehicleId, service_type: 'brake_service', start_time: '2026-12-14T09:00' },
+        session,
+      ),
+    );
+    const id = booked.appointment.appointment_id;
+    try {
+      h.setNow('2026-12-14T09:30');
+      const during = expectOk(await h.call('get_upcoming_appointments', {}, session));
+      expect(during.appointments).toMatchObject([{ appointment_id: id, in_progress: true }]);
+      const cancel = await h.call('cancel_appointment', { appointment_id: id }, session);
+      expect(cancel).toMatchObject({ ok: false, error: { code: 'IN_PAST' } });
+      h.setNow('2026-12-14T23:00');
+      expect(expectOk(await h.call('get_upcoming_appointments', {}, session)).appointments).toEqual([]);
+    } finally {
+      h.setNow('2026-12-01T10:00');
+    }
+    const before = expectOk(await h.call('get_upcoming_appointments', {}, session));
+    expect(before.appointments[0]).not.toHaveProperty('in_progress');
+  });
+
   it('two moves of one appointment at once: one wins, the other is a CONFLICT, never an internal error', async () => {
     const { session, vehicleId } = await customerWithVehicle(h);
     const booked = expectOk(

@@ -4,7 +4,8 @@ import { presentAppointment } from '../present';
 
 export const getUpcomingAppointments = defineTool({
   name: 'get_upcoming_appointments',
-  description: 'List the upcoming appointments of the customer on this call.',
+  description:
+    'List the upcoming appointments of the customer on this call; one already under way is marked in_progress.',
   requiresCustomer: true,
   parameters: () => z.strictObject({}),
   async execute(_args, { session, deps }) {
