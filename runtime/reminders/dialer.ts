@@ -11,6 +11,7 @@ import type { AppointmentsRepository } from '../data/appointments-repo';
 import type { CustomersRepository } from '../data/customers-repo';
 import type { Appointment } from '../data/records';
 import type { ReminderStateRepository } from '../data/reminder-state-repo';
+import { zonesOfNumber } from '../domain/phone-zones';
 import type { Logger } from '../observability/logger';
 import { METRICS, type MetricSink } from '../observability/metrics';
 import { CallOutcomeUnknownError, CallRejectedError, type OutboundCaller } from './outbound-caller';
@@ -106,7 +107,7 @@ export async function dialReminder(rawEvent: unknown, deps: DialerDependencies):
     return log({ outcome: 'skipped', reason: 'already_claimed' });
   }
   // Checked at dial time, not only when scheduling: retries and delays can push past the window.
-  if (!insideCallingWindow(deps.shop, deps.now())) {
+  if (!insideCallingWindow(deps.shop, deps.now(), zonesOfNumber(customer.phone))) {
     await deps.state.finishClaim(appointmentId, attempt, 'skipped_outside_window', stamp());
     return log({ outcome: 'skipped', reason: 'outside_window' });
   }
@@ -146,7 +147,8 @@ export async function dialReminder(rawEvent: unknown, deps: DialerDependencies):
   deps.metrics.count(METRICS.reminderCallsPlaced, { ShopId: deps.shop.shopId });
 
   const start = Temporal.Instant.from(appointment.startUtc).toZonedDateTimeISO(appointment.timeZone);
-  const retryAt = attempt === 1 ? await scheduleRetry(deps, event, start) : null;
+  const retryAt =
+    attempt === 1 ? await scheduleRetry(deps, event, start, zonesOfNumber(customer.phone)) : null;
   // Nothing after a placed call may throw: a retried invocation would find the claim and not dial,
   // but the error would page someone for a call that went out fine.
   try {
@@ -169,9 +171,10 @@ async function scheduleRetry(
   deps: DialerDependencies,
   event: ReminderEvent,
   start: Temporal.ZonedDateTime,
+  calleeZones: readonly string[],
 ): Promise<string | null> {
   if (!deps.scheduler.configured) return null;
-  const at = planRetry(deps.shop, start, deps.now());
+  const at = planRetry(deps.shop, start, deps.now(), calleeZones);
   if (!at) return null;
   const expression = scheduleExpression(at);
   try {

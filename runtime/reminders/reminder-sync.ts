@@ -7,6 +7,7 @@
 import { Temporal } from 'temporal-polyfill';
 import type { ShopConfig } from '../config/shop-config';
 import type { Appointment, Customer } from '../data/records';
+import { zonesOfNumber } from '../domain/phone-zones';
 import type { Logger } from '../observability/logger';
 import { METRICS, type MetricSink } from '../observability/metrics';
 import { type ReminderScheduler, reminderScheduleName } from './reminder-scheduler';
@@ -24,7 +25,14 @@ export type ReminderSyncResult =
   | { status: 'scheduled'; at: Temporal.ZonedDateTime }
   | {
       status: 'none';
-      reason: 'no_consent' | 'opted_out' | 'disabled' | 'too_soon' | 'not_configured' | 'cancelled';
+      reason:
+        | 'no_consent'
+        | 'opted_out'
+        | 'disabled'
+        | 'too_soon'
+        | 'no_calling_time'
+        | 'not_configured'
+        | 'cancelled';
     }
   | { status: 'failed' };
 
@@ -59,7 +67,7 @@ export async function syncReminder(
     return { status: 'none', reason: allowed };
   }
   const start = Temporal.Instant.from(appointment.startUtc).toZonedDateTimeISO(appointment.timeZone);
-  const plan = planReminder(deps.shop, start, deps.now());
+  const plan = planReminder(deps.shop, start, deps.now(), zonesOfNumber(customer?.phone ?? ''));
   if (plan.kind === 'none') {
     await removeStale();
     return { status: 'none', reason: plan.reason };

@@ -16,6 +16,9 @@
  * 3. No reminder when that moment is closer than MIN_NOTICE to the start, or comes less than
  *    MIN_AFTER_BOOKING after now (the plan is made as they book or move it): a call an hour after
  *    they hung up reminds them of nothing they could have forgotten.
+ * 4. The window holds in the shop's zone and in every zone the customer's number points at
+ *    (CMP-05: calling hours are the called party's). When those differ, the reminder moves to the
+ *    schedulable moment nearest the nominal one, in quarter hours; with none, there is no reminder.
  * Closed days are not skipped: a call on a Sunday inside the window is fine for a reminder.
  */
 import { Temporal } from 'temporal-polyfill';
@@ -41,9 +44,9 @@ export type ReminderPlan =
       /** `at(...)` body for EventBridge Scheduler plus the zone it is read in. */
       expression: { at: string; timeZone: string };
       /** How the calling window changed the nominal moment. */
-      adjusted: 'none' | 'later_same_day' | 'earlier_same_day' | 'previous_day';
+      adjusted: 'none' | 'later_same_day' | 'earlier_same_day' | 'previous_day' | 'callee_time_zone';
     }
-  | { kind: 'none'; reason: 'too_soon' | 'disabled' };
+  | { kind: 'none'; reason: 'too_soon' | 'disabled' | 'no_calling_time' };
 
 interface Window {
   startMinutes: number;
@@ -74,6 +77,51 @@ function atMinute(timeZone: string, date: Temporal.PlainDate, minutes: number): 
 
 const minuteOfDay = (zdt: Temporal.ZonedDateTime) => zdt.hour * 60 + zdt.minute + zdt.second / 60;
 
+/** The shop's zone and the ones the callee's number points at, each once. */
+function zonesToHonour(shop: ReminderSettings, calleeZones: readonly string[]): string[] {
+  return [...new Set([shop.timeZone, ...calleeZones])];
+}
+
+/** True when `at` falls inside [start, lastMinute] of the window on every zone's wall clock. */
+function insideEverywhere(
+  window: Window,
+  at: Temporal.Instant,
+  zones: readonly string[],
+  lastMinute: number,
+) {
+  return zones.every((zone) => {
+    const minute = minuteOfDay(at.toZonedDateTimeISO(zone));
+    return minute >= window.startMinutes && minute <= lastMinute;
+  });
+}
+
+const QUARTER_HOUR = Temporal.Duration.from({ minutes: 15 });
+/** Windows recur daily: a moment further than this from the nominal one means they never overlap. */
+const MAX_SHIFT_STEPS = (48 * 60) / 15;
+
+/** The schedulable moment in [earliest, latest] nearest `nominal`, in quarter hours; earlier on a tie. */
+function nearestSchedulable(
+  window: Window,
+  zones: readonly string[],
+  nominal: Temporal.Instant,
+  earliest: Temporal.Instant,
+  latest: Temporal.Instant,
+): Temporal.Instant | null {
+  const fits = (at: Temporal.Instant) =>
+    Temporal.Instant.compare(at, earliest) >= 0 &&
+    Temporal.Instant.compare(at, latest) <= 0 &&
+    insideEverywhere(window, at, zones, window.latestMinutes);
+  let before = nominal;
+  let after = nominal;
+  for (let step = 0; step <= MAX_SHIFT_STEPS; step++) {
+    if (fits(before)) return before;
+    if (fits(after)) return after;
+    before = before.subtract(QUARTER_HOUR);
+    after = after.add(QUARTER_HOUR);
+  }
+  return null;
+}
+
 /** The nominal moment: whole days on the wall clock, the rest in elapsed hours (rule 1). */
 export function nominalReminderTime(
   shop: ReminderSettings,
@@ -103,12 +151,22 @@ export function planReminder(
   shop: ReminderSettings,
   appointmentStart: Temporal.ZonedDateTime,
   now: Temporal.Instant,
+  calleeZones: readonly string[] = [],
 ): ReminderPlan {
   if (!shop.reminders.enabled) return { kind: 'none', reason: 'disabled' };
   const window = callingWindow(shop);
   const start = appointmentStart.withTimeZone(shop.timeZone);
   const latestAllowed = start.toInstant().subtract(MIN_NOTICE);
   const nominal = nominalReminderTime(shop, start);
+  const zones = zonesToHonour(shop, calleeZones);
+  if (zones.length > 1) {
+    const earliest = now.add(MIN_AFTER_BOOKING);
+    const at = nearestSchedulable(window, zones, nominal.toInstant(), earliest, latestAllowed);
+    if (!at) return { kind: 'none', reason: 'no_calling_time' };
+    const zoned = at.toZonedDateTimeISO(shop.timeZone);
+    const adjusted = at.equals(nominal.toInstant()) ? 'none' : 'callee_time_zone';
+    return { kind: 'call', at: zoned, expression: scheduleExpression(zoned), adjusted };
+  }
   const day = nominal.toPlainDate();
   const minute = minuteOfDay(nominal);
 
@@ -133,11 +191,20 @@ export function planReminder(
   return { kind: 'call', at, expression: scheduleExpression(at), adjusted };
 }
 
-/** Whether a call may be placed at `now` (dial-time check, CMP-05): inside [window start, window end). */
-export function insideCallingWindow(shop: ReminderSettings, now: Temporal.Instant): boolean {
+/**
+ * Whether a call may be placed at `now` (dial-time check, CMP-05): inside [window start, window end)
+ * in the shop's zone and in every zone the callee's number points at.
+ */
+export function insideCallingWindow(
+  shop: ReminderSettings,
+  now: Temporal.Instant,
+  calleeZones: readonly string[] = [],
+): boolean {
   const window = callingWindow(shop);
-  const minute = minuteOfDay(now.toZonedDateTimeISO(shop.timeZone));
-  return minute >= window.startMinutes && minute < window.endMinutes;
+  return zonesToHonour(shop, calleeZones).every((zone) => {
+    const minute = minuteOfDay(now.toZonedDateTimeISO(zone));
+    return minute >= window.startMinutes && minute < window.endMinutes;
+  });
 }
 
 /**
@@ -148,13 +215,17 @@ export function planRetry(
   shop: ReminderSettings,
   appointmentStart: Temporal.ZonedDateTime,
   now: Temporal.Instant,
+  calleeZones: readonly string[] = [],
 ): Temporal.ZonedDateTime | null {
   if (!shop.reminders.enabled) return null;
   const window = callingWindow(shop);
   const at = now.add(RETRY_DELAY).toZonedDateTimeISO(shop.timeZone);
   const today = now.toZonedDateTimeISO(shop.timeZone).toPlainDate();
-  const minute = minuteOfDay(at);
-  if (!at.toPlainDate().equals(today) || minute < window.startMinutes || minute > window.latestMinutes) {
+  const zones = zonesToHonour(shop, calleeZones);
+  if (
+    !at.toPlainDate().equals(today) ||
+    !insideEverywhere(window, at.toInstant(), zones, window.latestMinutes)
+  ) {
     return null;
   }
   const latestAllowed = appointmentStart.toInstant().subtract(MIN_NOTICE);

@@ -76,9 +76,9 @@ function dialer(
 }
 
 /** A customer with consent and one appointment on Thursday 2026-12-03 at `time`. */
-async function booked(time = '09:30', consent = true) {
+async function booked(time = '09:30', consent = true, areaCode = '217') {
   h.setNow('2026-12-01T10:00');
-  const customer = await customerWithVehicle(h);
+  const customer = await customerWithVehicle(h, 'Tester', areaCode);
   const result = expectOk(
     await h.call(
       'book_appointment',
@@ -188,6 +188,16 @@ describe('dialReminder', () => {
   it('re-checks the calling window at dial time and records the skip', async () => {
     const { appointmentId, event } = await booked('13:30');
     expect(await dialReminder(event, dialer('2026-12-02T19:05'))).toEqual({
+      outcome: 'skipped',
+      reason: 'outside_window',
+    });
+    expect(callCreates()).toEqual([]);
+    expect((await h.deps.appointments.get(appointmentId))?.reminderStatus).toBe('skipped_outside_window');
+  });
+
+  it("holds the calling window on the callee's clock too: a Seattle number is not rung at 9:30 in Chicago", async () => {
+    const { event, appointmentId } = await booked('13:30', true, '206');
+    expect(await dialReminder(event, dialer('2026-12-02T09:30'))).toEqual({
       outcome: 'skipped',
       reason: 'outside_window',
     });

@@ -98,6 +98,39 @@ describe('planReminder (America/Chicago, window 09:00–19:00, 24 h lead)', () =
     );
   });
 
+  it("moves a reminder into the calling window on the customer's clock as well (CMP-05)", () => {
+    const seattle = ['America/Los_Angeles'];
+    // 24 h before Wednesday 10:00 is 10:00 in Chicago but 8:00 in Seattle: the nearest time both
+    // windows allow is 11:00 in Chicago.
+    const west = planned(planReminder(shop, zoned('2026-12-09T10:00'), now, seattle));
+    expect(west.expression).toEqual({ at: '2026-12-08T11:00:00', timeZone: 'America/Chicago' });
+    expect(west.adjusted).toBe('callee_time_zone');
+    // New York is an hour ahead: 18:30 in Chicago is past New York's latest start (18:45).
+    const east = planned(planReminder(shop, zoned('2026-12-09T18:30'), now, ['America/New_York']));
+    expect(east.expression.at).toBe('2026-12-08T17:45:00');
+    // The customer's zone alone, when it is the shop's, changes nothing.
+    expect(planReminder(shop, zoned('2026-12-09T10:00'), now, ['America/Chicago'])).toEqual(
+      planReminder(shop, zoned('2026-12-09T10:00'), now),
+    );
+    // Windows that never overlap (09:00–12:00 in Chicago and on Guam): no reminder at all.
+    const morning = withReminders({ callingWindow: { start: '09:00', end: '12:00' } });
+    expect(planReminder(morning, zoned('2026-12-09T10:00'), now, ['Pacific/Guam'])).toEqual({
+      kind: 'none',
+      reason: 'no_calling_time',
+    });
+  });
+
+  it('checks the window at dial time, and plans a retry, on every clock the call must respect', () => {
+    expect(insideCallingWindow(shop, chicago('2026-12-08T09:30'))).toBe(true);
+    expect(insideCallingWindow(shop, chicago('2026-12-08T09:30'), ['America/Los_Angeles'])).toBe(false);
+    expect(insideCallingWindow(shop, chicago('2026-12-08T11:00'), ['America/Los_Angeles'])).toBe(true);
+    const start = zoned('2026-12-08T16:00');
+    expect(planRetry(shop, start, chicago('2026-12-08T09:00'))?.toPlainDateTime().toString()).toBe(
+      '2026-12-08T09:30:00',
+    );
+    expect(planRetry(shop, start, chicago('2026-12-08T09:00'), ['America/Los_Angeles'])).toBeNull();
+  });
+
   it('plans nothing when the shop has reminders switched off', () => {
     expect(planReminder(withReminders({ enabled: false }), zoned('2026-12-03T09:30'), now)).toEqual({
       kind: 'none',

@@ -8,6 +8,8 @@ const NOTES: Record<string, string> = {
   opted_out: 'No reminder call: the customer asked not to get reminder calls.',
   disabled: 'This shop does not make reminder calls.',
   too_soon: 'The appointment is too soon for a reminder call.',
+  no_calling_time:
+    "No reminder call: there is no time before the appointment inside calling hours both here and where the customer's number is from.",
   not_configured: 'Reminder calls are not set up in this environment.',
   cancelled: 'No reminder call for a cancelled appointment.',
   failed: 'The reminder call could not be set up right now; the appointment itself is booked.',
