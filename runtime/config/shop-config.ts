@@ -174,11 +174,24 @@ const customDomain = z
   })
   .check(
     z.superRefine((domain, ctx) => {
-      if (!domain.certificateArn && !(domain.hostedZoneId && domain.hostedZoneName)) {
+      // Half a hosted zone would leave the stack with neither a DNS record nor the note to add one.
+      if (Boolean(domain.hostedZoneId) !== Boolean(domain.hostedZoneName)) {
+        const missing = domain.hostedZoneId ? 'hostedZoneName' : 'hostedZoneId';
+        const given = domain.hostedZoneId ? 'hostedZoneId' : 'hostedZoneName';
+        ctx.addIssue({ code: 'custom', path: [missing], message: `is required with ${given}` });
+      } else if (!domain.certificateArn && !domain.hostedZoneId) {
         ctx.addIssue({
           code: 'custom',
           path: ['certificateArn'],
           message: 'give either certificateArn, or hostedZoneId and hostedZoneName to issue one',
+        });
+      }
+      const zone = domain.hostedZoneName?.replace(/\.$/, '');
+      if (zone && domain.domainName !== zone && !domain.domainName.endsWith(`.${zone}`)) {
+        ctx.addIssue({
+          code: 'custom',
+          path: ['domainName'],
+          message: `must be inside the hosted zone "${zone}"`,
         });
       }
     }),
@@ -265,6 +278,13 @@ export const shopConfigSchema = z
           code: 'custom',
           path: ['openingHours'],
           message: 'the shop must be open on at least one day',
+        });
+      }
+      if (shop.transferNumber === shop.phoneNumber) {
+        ctx.addIssue({
+          code: 'custom',
+          path: ['transferNumber'],
+          message: "must not be the shop's Twilio number (a transfer would ring the assistant again)",
         });
       }
       if (shop.scaling.maxTasks < shop.scaling.minTasks) {

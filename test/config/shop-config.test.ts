@@ -101,6 +101,26 @@ describe('shop configuration', () => {
       'closedDates[0]: is not a real calendar date',
     ],
     [
+      "a transfer to the assistant's own number",
+      (c: any) => (c.transferNumber = c.phoneNumber),
+      "transferNumber: must not be the shop's Twilio number",
+    ],
+    [
+      'a hosted zone id without its name',
+      (c: any) => (c.customDomain = { domainName: 'voice.example.com', hostedZoneId: 'Z0123456789ABC' }),
+      'customDomain.hostedZoneName: is required with hostedZoneId',
+    ],
+    [
+      'a domain outside its hosted zone',
+      (c: any) =>
+        (c.customDomain = {
+          domainName: 'voice.example.org',
+          hostedZoneId: 'Z0123456789ABC',
+          hostedZoneName: 'example.com',
+        }),
+      'customDomain.domainName: must be inside the hosted zone "example.com"',
+    ],
+    [
       'a VPC without account and region',
       (c: any) => (c.vpcId = 'vpc-0123456789abcdef0'),
       'aws: account and region are required',
