@@ -17,7 +17,7 @@ export class CallRegistry {
 
   canAcceptCall(callerPhone: string | null = null): boolean {
     if (this.draining || this.active.size >= this.limits.maxConcurrentCalls) return false;
-    if (!callerPhone) return true;
+    // Calls with the caller ID withheld count as one caller: withholding it must not lift the limit.
     let fromCaller = 0;
     for (const call of this.active.values()) if (call.callerPhone === callerPhone) fromCaller++;
     return fromCaller < this.limits.maxCallsPerCaller;

@@ -21,6 +21,7 @@ import { isValidStreamUpgrade, mediaStreamUrl } from '../telephony/twilio-signat
 import type { CallRegistry } from './call-registry';
 import type { ServerConfig } from './config';
 import type { ServerDependencies } from './dependencies';
+import { BUSY_MESSAGE } from './twilio-webhooks';
 
 export const MEDIA_PATH = '/twilio/media';
 /** Consecutive malformed frames tolerated before the socket is closed. */
@@ -173,6 +174,19 @@ class MediaConnection {
       return;
     }
     if (this.socket.readyState !== this.socket.OPEN) return;
+    // The webhook checked the capacity of the task it ran on; the ALB may have sent the socket to
+    // another one. This task's own limits are what protect its calls, so they are checked again.
+    if (!this.registry.canAcceptCall(claims.callerPhone)) {
+      this.log.warn(
+        { callSid },
+        'media stream refused: this task is at capacity, draining or at the caller limit',
+      );
+      await this.deps.control
+        .transfer(callSid, this.config.shop.transferNumber, BUSY_MESSAGE)
+        .catch((failure: Error) => this.log.error({ err: { name: failure.name } }, 'busy hand-off failed'));
+      this.socket.close(1013, 'at capacity');
+      return;
+    }
     this.callSid = callSid;
     this.streamSid = streamSid;
     const send = (data: string) => {

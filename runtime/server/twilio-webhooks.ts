@@ -58,7 +58,7 @@ const transferStatusSchema = z.object({
   DialCallStatus: z.optional(z.string().check(z.maxLength(32))),
 });
 
-const BUSY_MESSAGE =
+export const BUSY_MESSAGE =
   'Thanks for calling. All our lines are busy right now, so let me connect you to the shop.';
 const UNAVAILABLE_MESSAGE =
   'Thanks for calling. Our assistant is not available right now, so let me connect you to the shop.';

@@ -132,4 +132,14 @@ describe('calls per caller number', () => {
     await other.waitForHeard(/How can I help/);
     await Promise.all([...calls, other].map((call) => call.hangup()));
   });
+
+  it('counts calls with the caller ID withheld as one caller, so withholding it lifts no limit', async () => {
+    // Twilio's From for a withheld number is "anonymous" (or a placeholder that is no real number).
+    const calls = [await e2e.startCall({ from: 'anonymous' }), await e2e.startCall({ from: 'anonymous' })];
+    await Promise.all(calls.map((call) => call.waitForHeard(/How can I help/)));
+    const third = await e2e.startCall({ from: 'anonymous' });
+    expect(third.stream).toBeNull();
+    expect(third.webhookResponse.body).toMatch(/all our lines are busy/i);
+    await Promise.all(calls.map((call) => call.hangup()));
+  });
 });
