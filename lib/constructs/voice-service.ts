@@ -18,6 +18,7 @@ import {
   ApplicationLoadBalancer,
   ApplicationProtocol,
   ApplicationTargetGroup,
+  TargetGroupLoadBalancingAlgorithmType,
   TargetType,
 } from 'aws-cdk-lib/aws-elasticloadbalancingv2';
 import { PolicyStatement } from 'aws-cdk-lib/aws-iam';
@@ -231,6 +232,9 @@ export class VoiceService extends Construct {
       // Lets a call that started just before a deploy or scale-in run to its maximum length before the
       // ALB closes its WebSocket; the ALB finishes deregistration early once a target has no connections.
       deregistrationDelay: Duration.minutes(Math.min(shop.calls.maxCallMinutes, 60)),
+      // A call's socket is one long request: the task carrying the fewest gets the next one, so
+      // calls spread by load rather than in turn (each task still refuses past its own limit).
+      loadBalancingAlgorithmType: TargetGroupLoadBalancingAlgorithmType.LEAST_OUTSTANDING_REQUESTS,
       healthCheck: {
         path: HEALTH_CHECK_PATH,
         interval: Duration.seconds(15),
@@ -271,10 +275,16 @@ export class VoiceService extends Construct {
     toolFunctions: Record<ToolName, IFunction>,
   ) {
     const taskRole = this.taskDefinition.taskRole;
-    // The server writes call records; everything else goes through the tool Lambdas, except the
+    // The server writes call records (runtime/data/calls-repo.ts: Get, Put and conditional Update
+    // only, never a Scan, Query or Delete); everything else goes through the tool Lambdas, except the
     // outcome of a reminder call, which its status webhook writes onto the appointment
     // (runtime/reminders/call-outcome.ts: one GetItem, one conditional UpdateItem).
-    storage.tables.calls.grantReadWriteData(taskRole);
+    taskRole.addToPrincipalPolicy(
+      new PolicyStatement({
+        actions: ['dynamodb:GetItem', 'dynamodb:PutItem', 'dynamodb:UpdateItem'],
+        resources: [storage.tables.calls.tableArn],
+      }),
+    );
     taskRole.addToPrincipalPolicy(
       new PolicyStatement({
         actions: ['dynamodb:GetItem', 'dynamodb:UpdateItem'],

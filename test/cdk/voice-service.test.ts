@@ -151,6 +151,7 @@ describe('voice service', () => {
       HealthCheckPath: '/healthz',
       TargetGroupAttributes: Match.arrayWith([
         { Key: 'deregistration_delay.timeout_seconds', Value: String(shop.calls.maxCallMinutes * 60) },
+        { Key: 'load_balancing.algorithm.type', Value: 'least_outstanding_requests' },
       ]),
     });
   });
@@ -224,7 +225,8 @@ describe('voice service', () => {
       { 'Fn::GetAtt': [calls, 'Arn'] },
       { 'Fn::GetAtt': [appointments, 'Arn'] },
     ]);
-    expect(dynamo[0]!.Action).toContain('dynamodb:PutItem');
+    // Call records: read, write and update one by key, no more.
+    expect(actionsOf(dynamo[0]!)).toEqual(['dynamodb:GetItem', 'dynamodb:PutItem', 'dynamodb:UpdateItem']);
     // The reminder-call status webhook: read the appointment and update its reminder state, no more.
     expect(actionsOf(dynamo[1]!)).toEqual(['dynamodb:GetItem', 'dynamodb:UpdateItem']);
     expect(statements.flatMap(actionsOf).filter((a) => a.startsWith('scheduler:'))).toEqual([]);
