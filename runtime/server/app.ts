@@ -76,15 +76,17 @@ export async function buildApp(
     },
   });
 
-  app.get('/healthz', async (_request, reply) => {
-    const body = {
-      status: registry.isDraining ? 'draining' : 'ok',
-      activeCalls: registry.size,
-      providersConfigured: config.providersConfigured,
-    };
+  const { fromLoopback, registerMetricsRoute } = await import('./metrics-route');
+  app.get('/healthz', async (request, reply) => {
+    const status = registry.isDraining ? 'draining' : 'ok';
+    // The ALB forwards this path from the internet: the load and the configuration are only told
+    // to the task itself (an operator, the dev server), never to anyone polling the public URL.
+    const body = fromLoopback(request)
+      ? { status, activeCalls: registry.size, providersConfigured: config.providersConfigured }
+      : { status };
     return reply.code(registry.isDraining ? 503 : 200).send(body);
   });
-  (await import('./metrics-route')).registerMetricsRoute(app, registry, { toolCalls: toolCallTimes });
+  registerMetricsRoute(app, registry, { toolCalls: toolCallTimes });
 
   const tools = [
     ...ConfirmationGate.decorate(TOOL_NAMES.map((name) => toOpenAiTool(TOOL_DEFINITIONS[name], config.shop))),

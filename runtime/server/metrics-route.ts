@@ -34,7 +34,8 @@ export interface MetricsSources {
   toolCalls: NamedLatencyHistograms;
 }
 
-function fromLoopback(request: FastifyRequest): boolean {
+/** A request from the task itself: a loopback socket address, and no proxy on the way. */
+export function fromLoopback(request: FastifyRequest): boolean {
   // trustProxy is on for the ALB, so request.ip could be forged with X-Forwarded-For: read the socket.
   const address = request.raw.socket.remoteAddress ?? '';
   return LOOPBACK.has(address) && request.headers['x-forwarded-for'] === undefined;

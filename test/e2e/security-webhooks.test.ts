@@ -269,4 +269,16 @@ describe('the local metrics endpoint', () => {
     expect(proxied.status).toBe(404);
     expect(await proxied.text()).not.toMatch(/activeCalls|toolCallMs|memoryBytes/);
   });
+
+  it('tells /healthz through the load balancer only whether the task is up, not its load or keys', async () => {
+    const direct = await fetch(`${e2e.baseUrl}/healthz`);
+    expect(await direct.json()).toEqual({
+      status: 'ok',
+      activeCalls: expect.any(Number),
+      providersConfigured: true,
+    });
+    const proxied = await fetch(`${e2e.baseUrl}/healthz`, { headers: { 'x-forwarded-for': '203.0.113.7' } });
+    expect(proxied.status).toBe(200);
+    expect(await proxied.json()).toEqual({ status: 'ok' });
+  });
 });
