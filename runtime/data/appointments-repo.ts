@@ -18,6 +18,9 @@ export type WriteOutcome = 'done' | 'slot_taken' | 'stale' | 'duplicate' | 'owne
 /** Services last at most 10 hours (shop-config.ts); 12 leaves room for a DST hour. */
 const LONGEST_APPOINTMENT_MS = 12 * 3600_000;
 
+/** A week past its slice a lock guards nothing: TTL removes it (the appointment keeps the history). */
+const LOCK_KEPT_AFTER_SLICE_SECONDS = 7 * 24 * 3600;
+
 type Tables = Pick<TableNames, 'appointments' | 'slots' | 'customers' | 'vehicles'>;
 
 /**
@@ -234,6 +237,7 @@ export class AppointmentsRepository {
         Item: {
           ...keys.slotLock(appointment.lockDate, sliceUtc, appointment.bay),
           appointmentId: appointment.appointmentId,
+          expiresAt: Math.floor(Date.parse(sliceUtc) / 1000) + LOCK_KEPT_AFTER_SLICE_SECONDS,
         },
         ConditionExpression: 'attribute_not_exists(pk)',
       },

@@ -8,7 +8,8 @@
  *                PHONE#<e164>  / PHONE              phone → customer claim; makes phones unique
  *  vehicles      CUSTOMER#<id> / VEHICLE#<id>       a vehicle, always read through its owner
  *  appointments  APPT#<id>     / APPT               an appointment; index byCustomer lists a customer's
- *  slots         DAY#<localDate> / <utcSlice>#BAY#<n>  one bay held for one 15-minute slice
+ *  slots         DAY#<localDate> / <utcSlice>#BAY#<n>  one bay held for one 15-minute slice; expires
+ *                                                   through `expiresAt` a week after the slice
  *  calls         CALL#<callSid> / RECORD            call record; plus short-lived items (tokens,
  *                                                   confirmations) that expire through `expiresAt`
  */
@@ -74,6 +75,8 @@ export const TABLES = {
     partitionKey: pk,
     sortKey: sk,
     globalIndexes: [],
+    // A lock only guards capacity that is still to come; past ones expire instead of piling up.
+    timeToLiveAttribute: 'expiresAt',
   },
   calls: {
     id: 'Calls',

@@ -1,3 +1,4 @@
+import { QueryCommand } from '@aws-sdk/lib-dynamodb';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { customerWithVehicle } from '../support/customers';
 import { createToolHarness, expectOk, type ToolHarness } from '../support/tool-harness';
@@ -251,6 +252,29 @@ describe('book_appointment, get_upcoming_appointments, reschedule and cancel', (
     expect(stored).toMatchObject({ version: 2 });
     const locks = (await h.deps.appointments.locksOn('2026-12-11')).filter((l) => l.appointmentId === id);
     expect(locks.map((l) => l.sliceUtc).sort()).toEqual(stored!.slices.slice().sort());
+  });
+
+  it('gives every bay lock an expiry a week after its slice, so past locks do not pile up', async () => {
+    const { session, vehicleId } = await customerWithVehicle(h);
+    expectOk(
+      await h.call(
+        'book_appointment',
+        { vehicle_id: vehicleId, service_type: 'oil_change', start_time: '2026-12-15T08:00' },
+        session,
+      ),
+    );
+    const { Items = [] } = await h.db.send(
+      new QueryCommand({
+        TableName: h.tables.slots,
+        KeyConditionExpression: 'pk = :pk',
+        ExpressionAttributeValues: { ':pk': 'DAY#2026-12-15' },
+      }),
+    );
+    expect(Items.length).toBeGreaterThan(0);
+    for (const lock of Items) {
+      const slice = Date.parse((lock.sk as string).split('#')[0]!) / 1000;
+      expect(lock.expiresAt).toBe(slice + 7 * 24 * 3600);
+    }
   });
 
   it('reschedules atomically: the old time is freed, the new one taken, the version bumped', async () => {
