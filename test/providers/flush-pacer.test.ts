@@ -1,5 +1,5 @@
 import { afterEach, describe, expect, it, vi } from 'vitest';
-import { FlushPacer } from '../../runtime/providers/deepgram/flush-pacer';
+import { FlushPacer, HOLD_MAX_MS } from '../../runtime/providers/deepgram/flush-pacer';
 
 /** Under fake timers, which also drive Date.now(): the pacer's clock and its timer move together. */
 function pacer(limit = 4, windowMs = 1000) {
@@ -54,6 +54,18 @@ describe('FlushPacer', () => {
     advance(101);
     expect(sent).toEqual([0, 100, 200, 300, 1001]);
     expect(pace.flushed()).toBe(2);
+  });
+
+  it('a Flushed that never comes holds the next Flush back for HOLD_MAX_MS at most', () => {
+    const { pace, sent, advance } = pacer(4, 60_000);
+    pace.flush();
+    pace.flush();
+    pace.flush();
+    expect(sent).toHaveLength(2);
+    advance(HOLD_MAX_MS - 1);
+    expect(sent).toHaveLength(2);
+    advance(1);
+    expect(sent).toHaveLength(3);
   });
 
   it('a clear forgets every flush not answered yet, and a late Flushed answers none', () => {

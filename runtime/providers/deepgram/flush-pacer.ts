@@ -7,8 +7,12 @@
  * its latency). Past half the window it keeps one Flush in flight: flushes asked for meanwhile ride
  * on the next one, sent when the Flushed arrives. A Flush that would break the window waits for a
  * slot. Each Flushed is then reported once for every flush it answers, so callers still see one
- * flushed() per flush().
+ * flushed() per flush(). A Flush left unanswered for HOLD_MAX_MS (it should not happen, but a lost
+ * Flushed must not silence the call) no longer holds the next one back.
  */
+
+/** The longest the next Flush waits behind one in flight: synthesis runs well ahead of playback. */
+export const HOLD_MAX_MS = 3000;
 
 export interface FlushPacerOptions {
   /** Flushes allowed per window (Deepgram: 20). */
@@ -58,26 +62,35 @@ export class FlushPacer {
     this.stopTimer();
   }
 
+  /** Sends now if it may, else arms one timer for when it may; re-decided on every event. */
   private trySend(): void {
-    if (this.asked === 0 || this.timer) return;
+    this.stopTimer();
+    if (this.asked === 0) return;
     const now = this.now();
     while (this.sentAt.length > 0 && this.sentAt[0]! <= now - this.options.windowMs) this.sentAt.shift();
-    if (this.inFlight.length > 0 && this.sentAt.length >= this.options.limit / 2) return;
+    if (this.inFlight.length > 0 && this.sentAt.length >= this.options.limit / 2) {
+      const heldFor = now - this.sentAt.at(-1)!;
+      if (heldFor < HOLD_MAX_MS) {
+        this.retryIn(HOLD_MAX_MS - heldFor);
+        return;
+      }
+    }
     if (this.sentAt.length >= this.options.limit) {
-      this.timer = setTimeout(
-        () => {
-          this.timer = undefined;
-          this.trySend();
-        },
-        this.sentAt[0]! + this.options.windowMs - now + 1,
-      );
-      this.timer.unref();
+      this.retryIn(this.sentAt[0]! + this.options.windowMs - now + 1);
       return;
     }
     this.sentAt.push(now);
     this.inFlight.push(this.asked);
     this.asked = 0;
     this.send();
+  }
+
+  private retryIn(ms: number): void {
+    this.timer = setTimeout(() => {
+      this.timer = undefined;
+      this.trySend();
+    }, ms);
+    this.timer.unref();
   }
 
   private stopTimer(): void {
