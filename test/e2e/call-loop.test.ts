@@ -312,8 +312,9 @@ describe('concurrency', () => {
     });
     const codes = Array.from({ length: 20 }, (_, i) => `Z${i}Q${(i * 7919) % 1000}`);
     await Promise.all(
-      codes.map(async (code) => {
-        const call = await e2e.startCall();
+      // Each from its own number: one number gets two calls at once (SEC-16).
+      codes.map(async (code, i) => {
+        const call = await e2e.startCall({ from: `+1217555${String(7000 + i)}` });
         await call.waitForHeard(GREETING, 10_000);
         await call.say(`My code ${code} thanks`);
         await call.waitForHeard(`Your code was ${code}.`, 15_000);

@@ -152,8 +152,9 @@ describe('Deepgram fake: TTS (/v1/speak)', () => {
 
     const ours = await openTts(fake);
     ours.session.speak('x'.repeat(2001));
+    ours.session.flush();
     await until(() => ours.events.find((e) => e.kind === 'warning'), 1000, 'warning()');
-    expect(ours.events).toMatchObject([{ kind: 'warning', code: 'TEXT_TOO_LONG' }]);
+    expect(ours.events.find((e) => e.kind === 'warning')).toMatchObject({ code: 'TEXT_TOO_LONG' });
   });
 
   it('our adapter stays inside the Flush limit: 30 pieces said at once are all spoken, one flushed() each', async () => {
@@ -169,6 +170,28 @@ describe('Deepgram fake: TTS (/v1/speak)', () => {
     expect(fake.tts[0]!.flushes).toBeLessThanOrEqual(20);
     expect(fake.tts[0]!.ignoredFlushes).toBe(0);
     expect(events.some((e) => e.kind === 'warning')).toBe(false);
+    session.close();
+  });
+
+  it('past 20 flushes in 60 s our adapter speaks over the REST endpoint, in order, instead of going silent', async () => {
+    const fake = await start({ ttsFirstByteMs: 5 });
+    const { session, events, heard } = await openTts(fake);
+    const pieces = Array.from({ length: 24 }, (_, i) => `Piece ${i}.`);
+    for (const [i, piece] of pieces.entries()) {
+      session.speak(piece);
+      session.flush();
+      await until(() => events.filter((e) => e.kind === 'flushed').length === i + 1, 2000, `flushed ${i}`);
+    }
+    expect(heard()).toBe(pieces.join(''));
+    expect(fake.tts[0]!.flushes).toBe(20);
+    expect(fake.tts[0]!.ignoredFlushes).toBe(0);
+    expect(fake.speakRequests.map((r) => r.text)).toEqual(pieces.slice(20));
+    expect(fake.speakRequests[0]!.query).toMatchObject({
+      container: 'none',
+      encoding: 'mulaw',
+      sample_rate: '8000',
+    });
+    expect(events.filter((e) => e.kind === 'warning')).toMatchObject([{ code: 'FLUSH_WINDOW_SPENT' }]);
     session.close();
   });
 

@@ -63,7 +63,11 @@
  * - Close closes 1000 at once, dropping unsent audio. A binary frame closes 1003 MESSAGE-0000;
  *   a non-JSON text frame, a Speak without string text, or an unknown type close 1008 DATA-0000.
  * - kill(1006) drops the TCP connection with no close frame (the SDK then sees 1006).
- * - Subprotocol auth (`["token", KEY]`) and the REST endpoints are not implemented.
+ * - REST `POST /v1/speak` (text to speech): body `{"text"}`, answered after `ttsFirstByteMs` with the
+ *   text's fake-audio speech, whole; a 44-byte WAV header in front unless `container=none` (the
+ *   documented mulaw default); empty text 400, over 2000 characters 413, a wrong key 401. Recorded
+ *   in `speakRequests`.
+ * - Subprotocol auth (`["token", KEY]`) and the other REST endpoints are not implemented.
  */
 import { randomUUID } from 'node:crypto';
 import { createServer, type IncomingMessage } from 'node:http';
@@ -75,6 +79,7 @@ import { SttSession } from './deepgram/stt';
 import { TtsSession } from './deepgram/tts';
 import type { DeepgramFake, DeepgramFakeOptions, RefusedUpgrade, ResolvedOptions } from './deepgram/types';
 import { flattenHeaders, parseQuery, refuseUpgrade } from './deepgram/util';
+import { encodeSpeech } from './fake-audio';
 import { listenOnLoopback } from './loopback';
 
 export type {
@@ -87,6 +92,7 @@ export type {
 } from './deepgram/types';
 
 const LISTEN = '/v1/listen';
+const MAX_REST_CHARS = 2000;
 const SPEAK = '/v1/speak';
 const STT_ENCODINGS = new Set([
   'linear16',
@@ -167,15 +173,53 @@ export async function startDeepgramFake(options: DeepgramFakeOptions = {}): Prom
     headers.push(`dg-request-id: ${requestIds.get(req) ?? randomUUID()}`);
   });
 
-  const server = createServer((_req, res) => {
+  const speakRequests: DeepgramFake['speakRequests'] = [];
+  const server = createServer((req, res) => {
     const requestId = randomUUID();
-    const body = JSON.stringify({
-      err_code: 'NOT_FOUND',
-      err_msg: 'The Deepgram fake serves only the /v1/listen and /v1/speak websockets.',
-      request_id: requestId,
+    const fail = (status: number, errCode: string, errMsg: string) => {
+      res.writeHead(status, { 'content-type': 'application/json', 'dg-request-id': requestId });
+      res.end(JSON.stringify({ err_code: errCode, err_msg: errMsg, request_id: requestId }));
+    };
+    const url = new URL(req.url ?? '/', 'http://fake');
+    if (req.method !== 'POST' || url.pathname !== SPEAK) {
+      return fail(
+        404,
+        'NOT_FOUND',
+        'The Deepgram fake serves the /v1/listen and /v1/speak websockets and POST /v1/speak.',
+      );
+    }
+    const chunks: Buffer[] = [];
+    req.on('data', (chunk: Buffer) => chunks.push(chunk));
+    req.on('end', () => {
+      const query = parseQuery(url);
+      let text = '';
+      try {
+        text = String((JSON.parse(Buffer.concat(chunks).toString()) as { text?: unknown }).text ?? '');
+      } catch {
+        // Answered below: no text.
+      }
+      const record = { text, query, status: 200, at: performance.now() };
+      speakRequests.push(record);
+      const refuse = (status: number, errCode: string, errMsg: string) => {
+        record.status = status;
+        fail(status, errCode, errMsg);
+      };
+      if (closing) return refuse(503, 'SERVICE_UNAVAILABLE', 'The Deepgram fake is shutting down.');
+      if (current.apiKey !== undefined && req.headers.authorization !== `Token ${current.apiKey}`) {
+        return refuse(401, 'INVALID_AUTH', 'Invalid credentials.');
+      }
+      if (!text.trim()) return refuse(400, 'INVALID_TEXT', 'The request body must be {"text": "..."}.');
+      if (text.length > MAX_REST_CHARS)
+        return refuse(413, 'TEXT_TOO_LONG', 'Text is limited to 2000 characters.');
+      // As documented for mulaw: without container=none the audio is wrapped in a 44-byte WAV header.
+      const header = query.container === 'none' ? Buffer.alloc(0) : Buffer.from('RIFF'.padEnd(44, '\0'));
+      const audio = Buffer.concat([header, encodeSpeech(text, current.ttsBytesPerChar)]);
+      setTimeout(() => {
+        if (res.destroyed) return;
+        res.writeHead(200, { 'content-type': 'audio/mulaw;rate=8000', 'dg-request-id': requestId });
+        res.end(audio);
+      }, current.ttsFirstByteMs);
     });
-    res.writeHead(404, { 'content-type': 'application/json', 'dg-request-id': requestId });
-    res.end(body);
   });
 
   server.on('upgrade', (req: IncomingMessage, socket: Duplex, head: Buffer) => {
@@ -222,6 +266,7 @@ export async function startDeepgramFake(options: DeepgramFakeOptions = {}): Prom
     stt,
     tts,
     refused,
+    speakRequests,
     refuseNext(path, n = 1, status = 503) {
       refusals.set(path, { n, status });
     },

@@ -1,11 +1,13 @@
 import type { DeepgramClient } from '@deepgram/sdk';
 import type { TextToSpeech, TextToSpeechEvents, TextToSpeechSession } from '../interfaces';
 import { OrderedMessages } from './deepgram-client';
-import { FlushPacer } from './flush-pacer';
+import { DEEPGRAM_FLUSH_LIMIT, FlushPacer } from './flush-pacer';
 
 /**
  * Deepgram Aura over one websocket per call: raw 8 kHz mu-law, never a WAV container, and never
- * more Flush messages than the socket will process (flush-pacer.ts).
+ * more Flush messages than the socket will process (flush-pacer.ts). Text is held here until its
+ * flush goes out, so that when the socket's Flush window is spent it can be synthesized over the
+ * REST endpoint instead, in order, rather than wait up to a minute in silence.
  */
 export class DeepgramTextToSpeech implements TextToSpeech {
   constructor(
@@ -24,10 +26,35 @@ export class DeepgramTextToSpeech implements TextToSpeech {
     } as unknown as Parameters<DeepgramClient['speak']['v1']['connect']>[0]);
     let closing = false;
     const open = () => socket.readyState === 1;
-    const pacer = new FlushPacer(() => {
-      if (open()) socket.sendFlush({ type: 'Flush' });
-    });
     const ordered = new OrderedMessages();
+    /** Texts spoken since the last flush went out. */
+    let unsent: string[] = [];
+    const overRest = new Set<AbortController>();
+    let overflowed = false;
+    const pacer = new FlushPacer(
+      () => {
+        if (!open()) return;
+        for (const text of unsent) socket.sendText({ type: 'Speak', text });
+        unsent = [];
+        socket.sendFlush({ type: 'Flush' });
+      },
+      {
+        ...DEEPGRAM_FLUSH_LIMIT,
+        overflow: () => {
+          const text = unsent.join(' ');
+          unsent = [];
+          if (!overflowed) {
+            overflowed = true;
+            events.warning?.({
+              code: 'FLUSH_WINDOW_SPENT',
+              description:
+                '20 Flush messages in 60 s: speaking over the REST endpoint until the window frees',
+            });
+          }
+          this.speakOverRest(text, ordered, events, overRest, () => pacer.answered());
+        },
+      },
+    );
     socket.on('message', (message: unknown) => {
       if (message instanceof Blob) {
         ordered.push(async () => events.audio(Buffer.from(await message.arrayBuffer())));
@@ -39,7 +66,10 @@ export class DeepgramTextToSpeech implements TextToSpeech {
           for (let answered = pacer.flushed(); answered > 0; answered--) events.flushed();
         });
       } else if (type === 'Cleared') {
-        ordered.push(() => events.cleared());
+        ordered.push(() => {
+          pacer.cleared();
+          events.cleared();
+        });
       } else if (type === 'Warning') {
         ordered.push(() =>
           events.warning?.({ code: String(code ?? ''), description: String(description ?? '') }),
@@ -56,22 +86,79 @@ export class DeepgramTextToSpeech implements TextToSpeech {
     await socket.waitForOpen();
     return {
       speak(text) {
-        if (open() && text.trim()) socket.sendText({ type: 'Speak', text });
+        if (text.trim()) unsent.push(text);
       },
       flush() {
         pacer.flush();
       },
       clear() {
+        unsent = [];
+        for (const request of overRest) request.abort();
         pacer.clear();
         if (open()) socket.sendClear({ type: 'Clear' });
       },
       close() {
         if (closing) return;
         closing = true;
+        for (const request of overRest) request.abort();
         pacer.close();
         if (open()) socket.sendClose({ type: 'Close' });
         socket.close();
       },
     };
   }
+
+  /**
+   * One flush's text over POST /v1/speak: its audio joins the socket's in order, and its end is
+   * reported like a Flushed (also when it failed: the words are lost, the call's speech goes on).
+   */
+  private speakOverRest(
+    text: string,
+    ordered: OrderedMessages,
+    events: TextToSpeechEvents,
+    inFlight: Set<AbortController>,
+    answered: () => number,
+  ): void {
+    const request = new AbortController();
+    inFlight.add(request);
+    const finish = () => {
+      inFlight.delete(request);
+      if (request.signal.aborted) return;
+      ordered.push(() => {
+        for (let n = answered(); n > 0; n--) events.flushed();
+      });
+    };
+    void (async () => {
+      try {
+        const response = await this.client.speak.v1.audio.generate(
+          {
+            text,
+            model: this.voice,
+            encoding: 'mulaw',
+            sample_rate: 8000,
+            container: 'none',
+          } as unknown as Parameters<DeepgramClient['speak']['v1']['audio']['generate']>[0],
+          { abortSignal: request.signal, timeoutInSeconds: REST_TIMEOUT_SECONDS, maxRetries: 1 },
+        );
+        const body = response.stream();
+        if (body) {
+          for await (const chunk of body) {
+            if (request.signal.aborted) break;
+            const audio = Buffer.from(chunk);
+            ordered.push(() => events.audio(audio));
+          }
+        }
+      } catch (error) {
+        if (!request.signal.aborted) {
+          ordered.push(() =>
+            events.warning?.({ code: 'REST_SPEAK_FAILED', description: (error as Error).name }),
+          );
+        }
+      }
+      finish();
+    })();
+  }
 }
+
+/** A flush's text over REST is a sentence or a few: a slower answer than this is not coming. */
+const REST_TIMEOUT_SECONDS = 8;

@@ -3,22 +3,34 @@
  * and ignores the Flush, so the text before it is never spoken and no Flushed ever answers it —
  * the caller would hear nothing more on this socket for up to a minute.
  *
- * The pacer sends each flush at once while the window has room (sentence-level streaming keeps
- * its latency). Past half the window it keeps one Flush in flight: flushes asked for meanwhile ride
- * on the next one, sent when the Flushed arrives. A Flush that would break the window waits for a
- * slot. Each Flushed is then reported once for every flush it answers, so callers still see one
- * flushed() per flush(). A Flush left unanswered for HOLD_MAX_MS (it should not happen, but a lost
- * Flushed must not silence the call) no longer holds the next one back.
+ * The pacer spends as few as it can without delaying the first audio. Flushes asked for in the same
+ * tick (a greeting's two sentences) go out as one. While a Flush is in flight, the ones asked for
+ * meanwhile wait and ride on the next, sent when its Flushed arrives: the first sentence of an
+ * answer is synthesized at once, and the rest, which streams in while it plays, costs one or two
+ * more. A Flush that would break the window goes another way if there is one (the adapter uses
+ * Deepgram's REST endpoint, which has no such limit), else waits for a slot. Each is then reported once
+ * for every flush it answers, so callers still see one flushed() per flush(). A Flush left
+ * unanswered for HOLD_MAX_MS (it should not happen, but a lost Flushed must not silence the call)
+ * no longer holds the next one back.
  */
 
 /** The longest the next Flush waits behind one in flight: synthesis runs well ahead of playback. */
 export const HOLD_MAX_MS = 3000;
+/** A Cleared that never comes must not leave every later Flushed ignored (SpeechOutput waits as long). */
+const CLEARED_WAIT_MS = 1500;
 
 export interface FlushPacerOptions {
   /** Flushes allowed per window (Deepgram: 20). */
   limit: number;
   windowMs: number;
   now?: () => number;
+  /** The window is spent: the next Flush (and the speech before it) waits this long. */
+  exhausted?(waitMs: number): void;
+  /**
+   * Another way to have the text synthesized when the window is spent (Deepgram's REST endpoint);
+   * without it the Flush waits for the window. Its end is reported with answered().
+   */
+  overflow?(): void;
 }
 
 export const DEEPGRAM_FLUSH_LIMIT: FlushPacerOptions = { limit: 20, windowMs: 60_000 };
@@ -30,6 +42,10 @@ export class FlushPacer {
   private readonly inFlight: number[] = [];
   private readonly sentAt: number[] = [];
   private timer: NodeJS.Timeout | undefined;
+  /** When the newest job in flight (a Flush or an overflow) was started. */
+  private lastJobAt = Number.NEGATIVE_INFINITY;
+  /** When the last Clear was sent, until its Cleared arrives. */
+  private clearedAt: number | undefined;
   private readonly now: () => number;
 
   constructor(
@@ -41,11 +57,21 @@ export class FlushPacer {
 
   flush(): void {
     this.asked++;
-    this.trySend();
+    if (this.asked > 1) return;
+    queueMicrotask(() => this.trySend());
   }
 
   /** A Flushed arrived: the number of flush() calls it answers (0 for one sent before a clear). */
   flushed(): number {
+    // Until the Clear is confirmed, a Flushed is one that crossed it on the wire: it must not be
+    // taken for the answer to a Flush sent after the Clear, or that one would never be reported.
+    if (this.clearedAt !== undefined && this.now() - this.clearedAt < CLEARED_WAIT_MS) return 0;
+    this.clearedAt = undefined;
+    return this.answered();
+  }
+
+  /** The oldest job in flight is done (a Flushed, or the overflow's end): the flush() calls it answers. */
+  answered(): number {
     const answered = this.inFlight.shift() ?? 0;
     this.trySend();
     return answered;
@@ -55,7 +81,13 @@ export class FlushPacer {
   clear(): void {
     this.asked = 0;
     this.inFlight.length = 0;
+    this.clearedAt = this.now();
     this.stopTimer();
+  }
+
+  /** The provider confirmed the Clear: every Flushed from now on answers a Flush sent after it. */
+  cleared(): void {
+    this.clearedAt = undefined;
   }
 
   close(): void {
@@ -68,18 +100,28 @@ export class FlushPacer {
     if (this.asked === 0) return;
     const now = this.now();
     while (this.sentAt.length > 0 && this.sentAt[0]! <= now - this.options.windowMs) this.sentAt.shift();
-    if (this.inFlight.length > 0 && this.sentAt.length >= this.options.limit / 2) {
-      const heldFor = now - this.sentAt.at(-1)!;
+    if (this.inFlight.length > 0) {
+      const heldFor = now - this.lastJobAt;
       if (heldFor < HOLD_MAX_MS) {
         this.retryIn(HOLD_MAX_MS - heldFor);
         return;
       }
     }
     if (this.sentAt.length >= this.options.limit) {
-      this.retryIn(this.sentAt[0]! + this.options.windowMs - now + 1);
+      if (this.options.overflow) {
+        this.lastJobAt = now;
+        this.inFlight.push(this.asked);
+        this.asked = 0;
+        this.options.overflow();
+        return;
+      }
+      const waitMs = this.sentAt[0]! + this.options.windowMs - now + 1;
+      this.options.exhausted?.(waitMs);
+      this.retryIn(waitMs);
       return;
     }
     this.sentAt.push(now);
+    this.lastJobAt = now;
     this.inFlight.push(this.asked);
     this.asked = 0;
     this.send();

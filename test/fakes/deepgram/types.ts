@@ -92,6 +92,8 @@ export interface DeepgramFake {
   tts: TtsConnection[];
   /** Every upgrade answered with an HTTP error (404, 401, 400, refuseNext), in order. */
   refused: RefusedUpgrade[];
+  /** Every POST /v1/speak (REST text to speech), in order, with the status it got. */
+  speakRequests: { text: string; query: Record<string, string>; status: number; at: number }[];
   /** The next n upgrades to that path are refused with HTTP `status` (default 503) + dg-error header + body. */
   refuseNext(path: '/v1/listen' | '/v1/speak', n?: number, status?: number): void;
   /** Change the latency profile at runtime (applies to live connections too). */
