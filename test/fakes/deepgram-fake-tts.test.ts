@@ -20,6 +20,26 @@ import {
 
 afterEach(closeFakes);
 
+/** The SDK's speak socket itself, not our adapter: for what the fake does with any client. */
+async function rawSpeakSocket(fake: Awaited<ReturnType<typeof start>>) {
+  const client = createDeepgramClient({ apiKey: API_KEY, baseUrl: fake.baseUrl });
+  const socket = await client.speak.v1.connect({
+    model: 'aura-2-thalia-en',
+    encoding: 'mulaw',
+    sample_rate: 8000,
+    reconnectAttempts: 0,
+  } as any);
+  const messages: any[] = [];
+  let closed: { code: number; reason: string } | undefined;
+  socket.on('message', (m) => messages.push(m));
+  socket.on('close', (e) => {
+    closed = { code: e.code, reason: e.reason };
+  });
+  socket.connect();
+  await socket.waitForOpen();
+  return { socket, messages, closed: () => closed };
+}
+
 describe('Deepgram fake: TTS (/v1/speak)', () => {
   it('sees mulaw 8000 with no container, sends Metadata first, and speaks the flushed text', async () => {
     const fake = await start();
@@ -102,43 +122,19 @@ describe('Deepgram fake: TTS (/v1/speak)', () => {
 
   it('warns on Speak over 2000 characters and closes 1008 DATA-0000 on an unknown type', async () => {
     const fake = await start();
-    const client = createDeepgramClient({ apiKey: API_KEY, baseUrl: fake.baseUrl });
-    const socket = await client.speak.v1.connect({
-      model: 'aura-2-thalia-en',
-      encoding: 'mulaw',
-      sample_rate: 8000,
-      reconnectAttempts: 0,
-    } as any);
-    const messages: any[] = [];
-    let closed: { code: number; reason: string } | undefined;
-    socket.on('message', (m) => messages.push(m));
-    socket.on('close', (e) => {
-      closed = { code: e.code, reason: e.reason };
-    });
-    socket.connect();
-    await socket.waitForOpen();
+    const { socket, messages, closed: closedNow } = await rawSpeakSocket(fake);
     socket.sendText({ type: 'Speak', text: 'x'.repeat(2001) });
     await until(() => messages.find((m) => m.type === 'Warning'), 1000, 'Warning');
     expect(fake.tts[0]!.spoken).toEqual([]);
     socket.sendText({ type: 'Shout', text: 'hi' } as any);
-    await until(() => closed, 1000, 'close');
-    expect(closed).toEqual({ code: 1008, reason: 'DATA-0000' });
+    await until(() => closedNow(), 1000, 'close');
+    expect(closedNow()).toEqual({ code: 1008, reason: 'DATA-0000' });
     expect(messages[0]).toMatchObject({ type: 'Metadata' });
   });
 
   it('a 21st Flush within 60 s gets a Warning and is not processed; our adapter reports Warnings', async () => {
     const fake = await start();
-    const client = createDeepgramClient({ apiKey: API_KEY, baseUrl: fake.baseUrl });
-    const socket = await client.speak.v1.connect({
-      model: 'aura-2-thalia-en',
-      encoding: 'mulaw',
-      sample_rate: 8000,
-      reconnectAttempts: 0,
-    } as any);
-    const messages: any[] = [];
-    socket.on('message', (m) => messages.push(m));
-    socket.connect();
-    await socket.waitForOpen();
+    const { socket, messages } = await rawSpeakSocket(fake);
     for (let i = 0; i < 21; i++) {
       socket.sendText({ type: 'Speak', text: `Piece ${i}.` });
       socket.sendFlush({ type: 'Flush' });
