@@ -1,7 +1,8 @@
 /**
- * What the assistant says, from text to the caller's ear: text goes to TTS (Speak + Flush per
- * piece), audio is forwarded to Twilio as it arrives, and a mark follows each piece. Twilio echoes
- * a mark once the audio before it has played, so we always know what the caller actually heard.
+ * What the assistant says, from text to the caller's ear: text goes to TTS (speak + flush per
+ * piece; the adapter may let pieces share a provider flush, still answering each), audio is
+ * forwarded to Twilio as it arrives, and a mark follows each piece. Twilio echoes a mark once the
+ * audio before it has played, so we always know what the caller actually heard.
  */
 import type { TextToSpeechSession } from '../providers/interfaces';
 

@@ -16,6 +16,7 @@ import {
   speech,
   start,
   until,
+  watchRawSocket,
 } from './deepgram-fake-test-support';
 import { silence } from './fake-audio';
 
@@ -165,14 +166,7 @@ describe('Deepgram fake: live STT (/v1/listen)', () => {
       endpointing: 300,
       reconnectAttempts: 0,
     } as any);
-    const messages: any[] = [];
-    let closed: { code: number; reason: string } | undefined;
-    socket.on('message', (m) => messages.push(m));
-    socket.on('close', (e) => {
-      closed = { code: e.code, reason: e.reason };
-    });
-    socket.connect();
-    await socket.waitForOpen();
+    const { messages, closed } = await watchRawSocket(socket);
     socket.sendMedia(Buffer.concat(speech('Alignment')));
     socket.sendKeepAlive({ type: 'KeepAlive' });
     socket.sendFinalize({ type: 'Finalize' });
@@ -183,8 +177,8 @@ describe('Deepgram fake: live STT (/v1/listen)', () => {
 
     socket.sendMedia(Buffer.concat(speech('Rotation')));
     socket.sendCloseStream({ type: 'CloseStream' });
-    await until(() => closed, 1000, 'close');
-    expect(closed).toEqual({ code: 1000, reason: '' });
+    await until(() => closed(), 1000, 'close');
+    expect(closed()).toEqual({ code: 1000, reason: '' });
     const [last, metadata] = messages.slice(-2);
     expect(last).toMatchObject({ type: 'Results', is_final: true, speech_final: true });
     expect(last.channel.alternatives[0].transcript).toBe('Rotation');
@@ -206,16 +200,11 @@ describe('Deepgram fake: live STT (/v1/listen)', () => {
     const fake = await start();
     const client = createDeepgramClient({ apiKey: API_KEY, baseUrl: fake.baseUrl });
     const socket = await client.listen.v1.connect({ model: 'nova-3', reconnectAttempts: 0 } as any);
-    let closed: { code: number; reason: string } | undefined;
-    socket.on('close', (e) => {
-      closed = { code: e.code, reason: e.reason };
-    });
-    socket.connect();
-    await socket.waitForOpen();
+    const { closed } = await watchRawSocket(socket);
     (socket as any).sendBinary('not json'); // a text frame that is not JSON
     socket.sendMedia(new Uint8Array(0));
-    await until(() => closed, 1000, 'close');
-    expect(closed).toEqual({ code: 1008, reason: 'DATA-0000' });
+    await until(() => closed(), 1000, 'close');
+    expect(closed()).toEqual({ code: 1008, reason: 'DATA-0000' });
     expect(fake.stt[0]!.controlMessages).toEqual([{ type: '<invalid-json>', text: 'not json' }]);
   });
 

@@ -123,3 +123,24 @@ export function rawUpgrade(url: string, headers: Record<string, string> = {}) {
     },
   );
 }
+
+/**
+ * Records what an SDK socket (listen or speak) receives and how it closes, then opens it: for the
+ * tests of what the fake does with any client, not only our adapters.
+ */
+export async function watchRawSocket(socket: {
+  on(event: 'message', listener: (message: any) => void): void;
+  on(event: 'close', listener: (event: { code: number; reason: string }) => void): void;
+  connect(): unknown;
+  waitForOpen(): Promise<unknown>;
+}) {
+  const messages: any[] = [];
+  let closed: { code: number; reason: string } | undefined;
+  socket.on('message', (m) => messages.push(m));
+  socket.on('close', (e) => {
+    closed = { code: e.code, reason: e.reason };
+  });
+  socket.connect();
+  await socket.waitForOpen();
+  return { messages, closed: () => closed };
+}

@@ -16,6 +16,7 @@ import {
   sleep,
   start,
   until,
+  watchRawSocket,
 } from './deepgram-fake-test-support';
 
 afterEach(closeFakes);
@@ -29,15 +30,7 @@ async function rawSpeakSocket(fake: Awaited<ReturnType<typeof start>>) {
     sample_rate: 8000,
     reconnectAttempts: 0,
   } as any);
-  const messages: any[] = [];
-  let closed: { code: number; reason: string } | undefined;
-  socket.on('message', (m) => messages.push(m));
-  socket.on('close', (e) => {
-    closed = { code: e.code, reason: e.reason };
-  });
-  socket.connect();
-  await socket.waitForOpen();
-  return { socket, messages, closed: () => closed };
+  return { socket, ...(await watchRawSocket(socket)) };
 }
 
 describe('Deepgram fake: TTS (/v1/speak)', () => {
