@@ -203,22 +203,25 @@ export class AppointmentsRepository {
   }
 
   /**
-   * Records the customer's confirmation. No version bump: confirming changes neither time nor
-   * capacity, and the pending reminder schedule (made for this version) must stay valid.
+   * Records the customer's confirmation of `current` as read: if it was moved (a new version) or
+   * cancelled since, nothing is written, so a yes is never recorded against a time not heard.
+   * No version bump: confirming changes neither time nor capacity, and the pending reminder
+   * schedule (made for this version) must stay valid.
    */
-  async confirm(appointmentId: string, customerId: string, callSid: string, now: string): Promise<boolean> {
+  async confirm(current: Appointment, callSid: string, now: string): Promise<boolean> {
     try {
       await this.db.send(
         new UpdateCommand({
           TableName: this.tables.appointments,
-          Key: keys.appointment(appointmentId),
+          Key: keys.appointment(current.appointmentId),
           UpdateExpression: 'SET confirmedAt = :now, confirmedByCallSid = :callSid, updatedAt = :now',
-          ConditionExpression: 'customerId = :customerId AND #status = :booked',
+          ConditionExpression: 'version = :expected AND customerId = :customerId AND #status = :booked',
           ExpressionAttributeNames: { '#status': 'status' },
           ExpressionAttributeValues: {
             ':now': now,
             ':callSid': callSid,
-            ':customerId': customerId,
+            ':expected': current.version,
+            ':customerId': current.customerId,
             ':booked': 'booked',
           },
         }),

@@ -128,7 +128,12 @@ describe('a reminder call', () => {
     e2e.openai.setScript((request) => {
       prompt = systemPrompt(request);
       if (/I'll be there/i.test(lastUserText(request))) {
-        return callTools({ name: 'confirm_appointment', arguments: { appointment_id: appointmentId } });
+        // The model confirms the time it was shown: the appointment in the reminder's context.
+        const shown = /"start_time":"([^"]+)"/.exec(prompt)?.[1];
+        return callTools({
+          name: 'confirm_appointment',
+          arguments: { appointment_id: appointmentId, start_time: shown },
+        });
       }
       if (latestToolResults(request).confirm_appointment?.ok) return say('Great, see you then. Goodbye!');
       return say('Okay.');

@@ -314,30 +314,53 @@ describe('opt_out_of_reminders and confirm_appointment', () => {
     const h = await harness();
     const { appointmentId, session } = await book(h, '2026-12-03T09:30');
     const confirmed = expectOk(
-      await h.call('confirm_appointment', { appointment_id: appointmentId }, session),
+      await h.call(
+        'confirm_appointment',
+        { appointment_id: appointmentId, start_time: '2026-12-03T09:30' },
+        session,
+      ),
     );
-    expect(confirmed).toMatchObject({ confirmed: true, appointment: { appointment_id: appointmentId } });
+    expect(confirmed).toMatchObject({
+      confirmed: true,
+      appointment: { appointment_id: appointmentId },
+    });
     const stored = await h.deps.appointments.get(appointmentId);
     expect(stored).toMatchObject({ confirmedByCallSid: session.callSid, version: 1 });
     expect(stored?.confirmedAt).toBe('2026-12-01T16:00:00Z');
-    const again = expectOk(await h.call('confirm_appointment', { appointment_id: appointmentId }, session));
+    const again = expectOk(
+      await h.call(
+        'confirm_appointment',
+        { appointment_id: appointmentId, start_time: '2026-12-03T09:30' },
+        session,
+      ),
+    );
     expect(again.already_confirmed).toBe(true);
 
     const other = await customerWithVehicle(h, 'Other');
     expect(
-      await h.call('confirm_appointment', { appointment_id: appointmentId }, other.session),
+      await h.call(
+        'confirm_appointment',
+        { appointment_id: appointmentId, start_time: '2026-12-03T09:30' },
+        other.session,
+      ),
     ).toMatchObject({
       ok: false,
       error: { code: 'NOT_FOUND' },
     });
-    expect(await h.call('confirm_appointment', { appointment_id: 'apt_123' }, session)).toMatchObject({
+    expect(
+      await h.call(
+        'confirm_appointment',
+        { appointment_id: 'apt_123', start_time: '2026-12-03T09:30' },
+        session,
+      ),
+    ).toMatchObject({
       ok: false,
       error: { code: 'INVALID_ARGUMENT', field: 'appointment_id' },
     });
     expect(
       await h.call(
         'confirm_appointment',
-        { appointment_id: appointmentId },
+        { appointment_id: appointmentId, start_time: '2026-12-03T09:30' },
         { ...session, customerId: null },
       ),
     ).toMatchObject({
@@ -345,7 +368,13 @@ describe('opt_out_of_reminders and confirm_appointment', () => {
       error: { code: 'CUSTOMER_REQUIRED' },
     });
     expectOk(await h.call('cancel_appointment', { appointment_id: appointmentId }, session));
-    expect(await h.call('confirm_appointment', { appointment_id: appointmentId }, session)).toMatchObject({
+    expect(
+      await h.call(
+        'confirm_appointment',
+        { appointment_id: appointmentId, start_time: '2026-12-03T09:30' },
+        session,
+      ),
+    ).toMatchObject({
       ok: false,
       error: { code: 'NOT_FOUND' },
     });
@@ -354,7 +383,13 @@ describe('opt_out_of_reminders and confirm_appointment', () => {
   it('a reschedule clears the old time’s confirmation', async () => {
     const h = await harness();
     const { appointmentId, session } = await book(h, '2026-12-03T09:30');
-    expectOk(await h.call('confirm_appointment', { appointment_id: appointmentId }, session));
+    expectOk(
+      await h.call(
+        'confirm_appointment',
+        { appointment_id: appointmentId, start_time: '2026-12-03T09:30' },
+        session,
+      ),
+    );
     expectOk(
       await h.call(
         'reschedule_appointment',
@@ -363,6 +398,55 @@ describe('opt_out_of_reminders and confirm_appointment', () => {
       ),
     );
     expect((await h.deps.appointments.get(appointmentId))?.confirmedAt).toBeUndefined();
+  });
+
+  it('confirm_appointment refuses a time the appointment no longer has and says the new one', async () => {
+    const h = await harness();
+    const { appointmentId, session } = await book(h, '2026-12-03T09:30');
+    // Moved on another call after this one read 9:30 to the customer.
+    expectOk(
+      await h.call(
+        'reschedule_appointment',
+        { appointment_id: appointmentId, new_start_time: '2026-12-04T09:30' },
+        session,
+      ),
+    );
+    const refused = await h.call(
+      'confirm_appointment',
+      { appointment_id: appointmentId, start_time: '2026-12-03T09:30' },
+      session,
+    );
+    expect(refused).toMatchObject({ ok: false, error: { code: 'CONFLICT' } });
+    const error = (refused as { error: { message: string; details?: any } }).error;
+    expect(error.details.appointment.start_time).toMatch(/^2026-12-04T09:30:00/);
+    expect(error.message).toContain(error.details.appointment.spoken);
+    expect((await h.deps.appointments.get(appointmentId))?.confirmedAt).toBeUndefined();
+
+    expectOk(
+      await h.call(
+        'confirm_appointment',
+        { appointment_id: appointmentId, start_time: error.details.appointment.start_time },
+        session,
+      ),
+    );
+    expect((await h.deps.appointments.get(appointmentId))?.confirmedAt).toBeTruthy();
+  });
+
+  it('a confirmation of the version read before a reschedule is not written onto the new time', async () => {
+    const h = await harness();
+    const { appointmentId, session } = await book(h, '2026-12-03T09:30');
+    const read = (await h.deps.appointments.get(appointmentId))!;
+    expectOk(
+      await h.call(
+        'reschedule_appointment',
+        { appointment_id: appointmentId, new_start_time: '2026-12-04T09:30' },
+        session,
+      ),
+    );
+    expect(await h.deps.appointments.confirm(read, session.callSid, '2026-12-01T16:00:00Z')).toBe(false);
+    const stored = await h.deps.appointments.get(appointmentId);
+    expect(stored).toMatchObject({ version: 2 });
+    expect(stored?.confirmedAt).toBeUndefined();
   });
 });
 

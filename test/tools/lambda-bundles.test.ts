@@ -252,7 +252,7 @@ describe('synthesized tool Lambda bundles', () => {
       ok: true,
       result: { appointments: [{ appointment_id: id }] },
     });
-    expect(await call('confirm_appointment', { appointment_id: id })).toMatchObject({
+    expect(await call('confirm_appointment', { appointment_id: id, start_time: start })).toMatchObject({
       ok: true,
       result: { confirmed: true },
     });
