@@ -53,8 +53,9 @@
  * - TTS Speak texts are concatenated as sent. Speak over 2000 characters: a Warning
  *   (code TEXT_TOO_LONG) and the text is dropped. Flush #21 within 60 s: a Warning
  *   (FLUSH_LIMIT_EXCEEDED) and, as the docs say, not processed: no audio and no Flushed for it,
- *   its text stays pending. The 2400 chars/min limit and the 60 min connection limit are not
- *   enforced.
+ *   its text stays pending. A Speak that takes the text received in the last 60 s past 2400
+ *   characters closes the socket 1008 DATA-0001 (counted on arrival, in a sliding window; the
+ *   docs say only "2400 characters per minute"). The 60 min connection limit is not enforced.
  * - Flushed.sequence_id counts flushes from 0, Cleared.sequence_id counts clears from 0. Clear
  *   drops pending text and every flush not fully sent: those never get a Flushed.
  * - A flush with no text gets its Flushed at once (after the earlier flushes), without the
@@ -65,7 +66,7 @@
  * - kill(1006) drops the TCP connection with no close frame (the SDK then sees 1006).
  * - REST `POST /v1/speak` (text to speech): body `{"text"}`, answered after `ttsFirstByteMs` with the
  *   text's fake-audio speech, whole; a 44-byte WAV header in front unless `container=none` (the
- *   documented mulaw default); empty text 400, over 2000 characters 413, a wrong key 401. Recorded
+ *   documented mulaw default); empty text 400, over 2400 characters 413 (the documented body), a wrong key 401. Recorded
  *   in `speakRequests`.
  * - Subprotocol auth (`["token", KEY]`) and the other REST endpoints are not implemented.
  */
@@ -92,7 +93,7 @@ export type {
 } from './deepgram/types';
 
 const LISTEN = '/v1/listen';
-const MAX_REST_CHARS = 2000;
+const MAX_REST_CHARS = 2400;
 const SPEAK = '/v1/speak';
 const STT_ENCODINGS = new Set([
   'linear16',
@@ -210,7 +211,7 @@ export async function startDeepgramFake(options: DeepgramFakeOptions = {}): Prom
       }
       if (!text.trim()) return refuse(400, 'INVALID_TEXT', 'The request body must be {"text": "..."}.');
       if (text.length > MAX_REST_CHARS)
-        return refuse(413, 'TEXT_TOO_LONG', 'Text is limited to 2000 characters.');
+        return refuse(413, 'Payload Too Large', 'Input text exceeds maximum character limit of 2400.');
       // As documented for mulaw: without container=none the audio is wrapped in a 44-byte WAV header.
       const header = query.container === 'none' ? Buffer.alloc(0) : Buffer.from('RIFF'.padEnd(44, '\0'));
       const audio = Buffer.concat([header, encodeSpeech(text, current.ttsBytesPerChar)]);

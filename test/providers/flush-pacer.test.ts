@@ -1,5 +1,10 @@
 import { afterEach, describe, expect, it, vi } from 'vitest';
-import { FlushPacer, HOLD_MAX_MS } from '../../runtime/providers/deepgram/flush-pacer';
+import {
+  DEEPGRAM_SOCKET_LIMITS,
+  FlushPacer,
+  HOLD_MAX_MS,
+  type WindowSpent,
+} from '../../runtime/providers/deepgram/flush-pacer';
 
 /** Under fake timers, which also drive Date.now(): the pacer's clock and its timer move together. */
 function pacer(limit = 4, windowMs = 1000) {
@@ -14,6 +19,43 @@ function pacer(limit = 4, windowMs = 1000) {
     exhausted: (ms) => waits.push(ms),
   });
   return { pace, sent, waits, advance: (ms: number) => vi.advanceTimersByTime(ms) };
+}
+
+/** A pacer that also counts characters: `size` is what the next Flush would carry. */
+function charPacer(charLimit: number, options: { overflow?: boolean } = {}) {
+  vi.useFakeTimers();
+  vi.setSystemTime(0);
+  const sent: { at: number; chars: number }[] = [];
+  const overflowed: { at: number; chars: number; spent: WindowSpent }[] = [];
+  const waits: number[] = [];
+  let size = 0;
+  const pace = new FlushPacer(
+    () => {
+      sent.push({ at: Date.now(), chars: size });
+      size = 0;
+    },
+    {
+      limit: 20,
+      windowMs: 1000,
+      charLimit,
+      size: () => size,
+      now: () => Date.now(),
+      exhausted: (ms) => waits.push(ms),
+      overflow: options.overflow
+        ? (spent) => {
+            overflowed.push({ at: Date.now(), chars: size, spent });
+            size = 0;
+          }
+        : undefined,
+    },
+  );
+  /** Asks for a flush of this many characters and lets it go if it may. */
+  const say = async (chars: number) => {
+    size += chars;
+    pace.flush();
+    await tick();
+  };
+  return { pace, sent, overflowed, waits, say, advance: (ms: number) => vi.advanceTimersByTime(ms) };
 }
 
 /** Lets the microtask that sends a tick's flushes run. */
@@ -111,5 +153,59 @@ describe('FlushPacer', () => {
     await tick();
     expect(sent).toHaveLength(2);
     expect(pace.flushed()).toBe(1);
+  });
+
+  it('counts characters in the same window: text that would pass the budget waits until enough has left it', async () => {
+    const { pace, sent, waits, say, advance } = charPacer(100);
+    await say(60);
+    pace.flushed();
+    advance(100);
+    await say(30);
+    pace.flushed();
+    advance(100);
+    await say(50);
+    // 60 + 30 + 50 > 100: the first Flush (sent at 0) must leave the window first; the second may stay.
+    expect(sent).toEqual([
+      { at: 0, chars: 60 },
+      { at: 100, chars: 30 },
+    ]);
+    expect(waits).toEqual([801]);
+    advance(800);
+    expect(sent).toHaveLength(2);
+    advance(1);
+    expect(sent.at(-1)).toEqual({ at: 1001, chars: 50 });
+    expect(pace.flushed()).toBe(1);
+  });
+
+  it('a text larger than the whole character budget goes once the window is empty, not never', async () => {
+    const { sent, waits, say, pace, advance } = charPacer(100);
+    await say(10);
+    pace.flushed();
+    advance(100);
+    await say(150);
+    expect(sent).toHaveLength(1);
+    expect(waits).toEqual([901]);
+    advance(901);
+    expect(sent.at(-1)).toEqual({ at: 1001, chars: 150 });
+  });
+
+  it('with another way to speak, text past the character budget takes it at once and says why', async () => {
+    const { pace, sent, overflowed, say, advance } = charPacer(100, { overflow: true });
+    await say(80);
+    pace.flushed();
+    await say(40);
+    expect(sent).toEqual([{ at: 0, chars: 80 }]);
+    expect(overflowed).toEqual([{ at: 0, chars: 40, spent: 'characters' }]);
+    // The overflow's end answers its flush like a Flushed; the socket takes text again once room frees.
+    expect(pace.answered()).toBe(1);
+    advance(1000);
+    await say(40);
+    expect(sent.at(-1)).toEqual({ at: 1000, chars: 40 });
+  });
+
+  it("keeps Deepgram's documented limits, with headroom under 2400 characters a minute", () => {
+    expect(DEEPGRAM_SOCKET_LIMITS).toMatchObject({ limit: 20, windowMs: 60_000 });
+    expect(DEEPGRAM_SOCKET_LIMITS.charLimit).toBeLessThan(2400);
+    expect(DEEPGRAM_SOCKET_LIMITS.charLimit).toBeGreaterThanOrEqual(2000);
   });
 });

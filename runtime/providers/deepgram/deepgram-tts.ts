@@ -1,13 +1,14 @@
 import type { DeepgramClient } from '@deepgram/sdk';
 import type { TextToSpeech, TextToSpeechEvents, TextToSpeechSession } from '../interfaces';
 import { OrderedMessages } from './deepgram-client';
-import { DEEPGRAM_FLUSH_LIMIT, FlushPacer } from './flush-pacer';
+import { DEEPGRAM_SOCKET_LIMITS, FlushPacer, type WindowSpent } from './flush-pacer';
 
 /**
  * Deepgram Aura over one websocket per call: raw 8 kHz mu-law, never a WAV container, and never
- * more Flush messages than the socket will process (flush-pacer.ts). Text is held here until its
- * flush goes out, so that when the socket's Flush window is spent it can be synthesized over the
- * REST endpoint instead, in order, rather than wait up to a minute in silence.
+ * more Flush messages or characters than the socket will take (flush-pacer.ts). Text is held here
+ * until its flush goes out, so that when the socket's window is spent it can be synthesized over
+ * the REST endpoint instead, in order, rather than wait up to a minute in silence or have the
+ * socket closed under the call.
  */
 export class DeepgramTextToSpeech implements TextToSpeech {
   constructor(
@@ -30,7 +31,7 @@ export class DeepgramTextToSpeech implements TextToSpeech {
     /** Texts spoken since the last flush went out. */
     let unsent: string[] = [];
     const overRest = new Set<AbortController>();
-    let overflowed = false;
+    const overflowed = new Set<WindowSpent>();
     const pacer = new FlushPacer(
       () => {
         if (!open()) return;
@@ -39,19 +40,16 @@ export class DeepgramTextToSpeech implements TextToSpeech {
         socket.sendFlush({ type: 'Flush' });
       },
       {
-        ...DEEPGRAM_FLUSH_LIMIT,
-        overflow: () => {
-          const text = unsent.join(' ');
+        ...DEEPGRAM_SOCKET_LIMITS,
+        size: () => unsent.reduce((chars, text) => chars + text.length, 0),
+        overflow: (spent) => {
+          const texts = unsent;
           unsent = [];
-          if (!overflowed) {
-            overflowed = true;
-            events.warning?.({
-              code: 'FLUSH_WINDOW_SPENT',
-              description:
-                '20 Flush messages in 60 s: speaking over the REST endpoint until the window frees',
-            });
+          if (!overflowed.has(spent)) {
+            overflowed.add(spent);
+            events.warning?.(WINDOW_SPENT_WARNINGS[spent]);
           }
-          this.speakOverRest(text, ordered, events, overRest, () => pacer.answered());
+          this.speakOverRest(texts, ordered, events, overRest, () => pacer.answered());
         },
       },
     );
@@ -109,11 +107,12 @@ export class DeepgramTextToSpeech implements TextToSpeech {
   }
 
   /**
-   * One flush's text over POST /v1/speak: its audio joins the socket's in order, and its end is
-   * reported like a Flushed (also when it failed: the words are lost, the call's speech goes on).
+   * One flush's texts over POST /v1/speak, in requests of at most REST_MAX_CHARS, one after the
+   * other: their audio joins the socket's in order, and the end is reported like a Flushed (also
+   * when one failed: those words are lost, the call's speech goes on).
    */
   private speakOverRest(
-    text: string,
+    texts: string[],
     ordered: OrderedMessages,
     events: TextToSpeechEvents,
     inFlight: Set<AbortController>,
@@ -129,36 +128,72 @@ export class DeepgramTextToSpeech implements TextToSpeech {
       });
     };
     void (async () => {
-      try {
-        const response = await this.client.speak.v1.audio.generate(
-          {
-            text,
-            model: this.voice,
-            encoding: 'mulaw',
-            sample_rate: 8000,
-            container: 'none',
-          } as unknown as Parameters<DeepgramClient['speak']['v1']['audio']['generate']>[0],
-          { abortSignal: request.signal, timeoutInSeconds: REST_TIMEOUT_SECONDS, maxRetries: 1 },
-        );
-        const body = response.stream();
-        if (body) {
-          for await (const chunk of body) {
-            if (request.signal.aborted) break;
-            const audio = Buffer.from(chunk);
-            ordered.push(() => events.audio(audio));
-          }
-        }
-      } catch (error) {
-        if (!request.signal.aborted) {
-          ordered.push(() =>
-            events.warning?.({ code: 'REST_SPEAK_FAILED', description: (error as Error).name }),
-          );
-        }
+      for (const text of joinUpTo(texts, REST_MAX_CHARS)) {
+        if (request.signal.aborted) break;
+        await this.speakOneOverRest(text, request.signal, ordered, events);
       }
       finish();
     })();
+  }
+
+  private async speakOneOverRest(
+    text: string,
+    signal: AbortSignal,
+    ordered: OrderedMessages,
+    events: TextToSpeechEvents,
+  ): Promise<void> {
+    try {
+      const response = await this.client.speak.v1.audio.generate(
+        {
+          text,
+          model: this.voice,
+          encoding: 'mulaw',
+          sample_rate: 8000,
+          container: 'none',
+        } as unknown as Parameters<DeepgramClient['speak']['v1']['audio']['generate']>[0],
+        { abortSignal: signal, timeoutInSeconds: REST_TIMEOUT_SECONDS, maxRetries: 1 },
+      );
+      const body = response.stream();
+      if (body) {
+        for await (const chunk of body) {
+          if (signal.aborted) break;
+          const audio = Buffer.from(chunk);
+          ordered.push(() => events.audio(audio));
+        }
+      }
+    } catch (error) {
+      if (!signal.aborted) {
+        ordered.push(() =>
+          events.warning?.({ code: 'REST_SPEAK_FAILED', description: (error as Error).name }),
+        );
+      }
+    }
   }
 }
 
 /** A flush's text over REST is a sentence or a few: a slower answer than this is not coming. */
 const REST_TIMEOUT_SECONDS = 8;
+/** POST /v1/speak answers 413 above this many characters. */
+const REST_MAX_CHARS = 2400;
+
+const WINDOW_SPENT_WARNINGS: Record<WindowSpent, { code: string; description: string }> = {
+  flushes: {
+    code: 'FLUSH_WINDOW_SPENT',
+    description: '20 Flush messages in 60 s: speaking over the REST endpoint until the window frees',
+  },
+  characters: {
+    code: 'CHARACTER_WINDOW_SPENT',
+    description: `${DEEPGRAM_SOCKET_LIMITS.charLimit} characters in 60 s: speaking over the REST endpoint until the window frees`,
+  },
+};
+
+/** The texts joined by spaces into as few strings of at most max characters as keep their order. */
+export function joinUpTo(texts: readonly string[], max: number): string[] {
+  const joined: string[] = [];
+  for (const text of texts) {
+    const last = joined.length - 1;
+    if (last >= 0 && joined[last]!.length + 1 + text.length <= max) joined[last] += ` ${text}`;
+    else joined.push(text);
+  }
+  return joined;
+}

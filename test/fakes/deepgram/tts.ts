@@ -13,6 +13,9 @@ import { SocketState } from './util';
 const MAX_SPEAK_CHARS = 2000;
 const FLUSH_LIMIT = 20;
 const FLUSH_WINDOW_MS = 60_000;
+/** Characters of Speak text per minute; past that the socket is closed 1008 DATA-0001. */
+const CHAR_LIMIT = 2400;
+const CHAR_WINDOW_MS = 60_000;
 
 interface Job {
   seq: number;
@@ -51,6 +54,10 @@ export class TtsSession implements TtsConnection {
   private pending = '';
   private readonly jobs: Job[] = [];
   private readonly flushTimes: number[] = [];
+  /** Speak texts received within the last CHAR_WINDOW_MS: when, and how long. */
+  private readonly speakTimes: number[] = [];
+  private readonly speakChars: number[] = [];
+  private charsInWindow = 0;
   /** Realtime pacing: when the audio sent so far has finished playing. */
   private audioEndsAt = 0;
   private timer: NodeJS.Timeout | undefined;
@@ -113,6 +120,8 @@ export class TtsSession implements TtsConnection {
             description: `Speak text exceeds the maximum of ${MAX_SPEAK_CHARS} characters; it was ignored.`,
             code: 'TEXT_TOO_LONG',
           });
+        } else if (this.overCharLimit(message.text.length)) {
+          this.kill(1008, 'DATA-0001');
         } else {
           this.spoken.push(message.text);
           this.pending += message.text;
@@ -134,6 +143,18 @@ export class TtsSession implements TtsConnection {
       default:
         this.kill(1008, 'DATA-0000');
     }
+  }
+
+  private overCharLimit(chars: number): boolean {
+    const now = performance.now();
+    while (this.speakTimes.length > 0 && this.speakTimes[0]! <= now - CHAR_WINDOW_MS) {
+      this.speakTimes.shift();
+      this.charsInWindow -= this.speakChars.shift()!;
+    }
+    this.speakTimes.push(now);
+    this.speakChars.push(chars);
+    this.charsInWindow += chars;
+    return this.charsInWindow > CHAR_LIMIT;
   }
 
   private onFlush(): void {
