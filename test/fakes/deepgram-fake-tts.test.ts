@@ -184,6 +184,50 @@ describe('Deepgram fake: TTS (/v1/speak)', () => {
     session.close();
   });
 
+  it('more than 2400 characters of Speak text within 60 s closes the socket 1008 DATA-0001', async () => {
+    const fake = await start();
+    const { socket, closed: closedNow } = await rawSpeakSocket(fake);
+    socket.sendText({ type: 'Speak', text: 'x'.repeat(1500) });
+    socket.sendText({ type: 'Speak', text: 'y'.repeat(900) });
+    await sleep(50);
+    expect(closedNow()).toBeUndefined();
+    socket.sendText({ type: 'Speak', text: 'z' });
+    await until(() => closedNow(), 1000, 'close');
+    expect(closedNow()).toEqual({ code: 1008, reason: 'DATA-0001' });
+  });
+
+  it('past 2400 characters in 60 s our adapter speaks over the REST endpoint, in order, and the socket stays open', async () => {
+    const fake = await start({ ttsFirstByteMs: 5, ttsBytesPerChar: 2 });
+    const { session, events, heard } = await openTts(fake);
+    const pieces = Array.from({ length: 12 }, (_, i) => `Piece ${i}: ${'word '.repeat(46)}end.`);
+    for (const [i, piece] of pieces.entries()) {
+      session.speak(piece);
+      session.flush();
+      await until(() => events.filter((e) => e.kind === 'flushed').length === i + 1, 2000, `flushed ${i}`);
+    }
+    expect(heard()).toBe(pieces.join(''));
+    expect(fake.tts[0]!.closed).toBeUndefined();
+    const overSocket = fake.tts[0]!.spoken;
+    expect(overSocket.join('').length).toBeLessThanOrEqual(2400);
+    expect([...overSocket, ...fake.speakRequests.map((r) => r.text)]).toEqual(pieces);
+    expect(events.filter((e) => e.kind === 'warning')).toMatchObject([{ code: 'CHARACTER_WINDOW_SPENT' }]);
+    session.close();
+  });
+
+  it('REST refuses more than 2400 characters with 413 and the documented body', async () => {
+    const fake = await start();
+    const response = await fetch(`${fake.baseUrl}/v1/speak?model=aura-2-thalia-en&container=none`, {
+      method: 'POST',
+      headers: { authorization: `Token ${API_KEY}`, 'content-type': 'application/json' },
+      body: JSON.stringify({ text: 'x'.repeat(2401) }),
+    });
+    expect(response.status).toBe(413);
+    expect(await response.json()).toMatchObject({
+      err_code: 'Payload Too Large',
+      err_msg: 'Input text exceeds maximum character limit of 2400.',
+    });
+  });
+
   it('kill() reaches our TTS adapter as an unexpected close', async () => {
     const fake = await start();
     const { events } = await openTts(fake);
