@@ -6,6 +6,7 @@
 import { performance } from 'node:perf_hooks';
 import { afterEach, describe, expect, it } from 'vitest';
 import { createDeepgramClient } from '../../runtime/providers/deepgram/deepgram-client';
+import { joinUpTo } from '../../runtime/providers/deepgram/deepgram-tts';
 import { startDeepgramFake } from './deepgram-fake';
 import {
   API_KEY,
@@ -212,6 +213,13 @@ describe('Deepgram fake: TTS (/v1/speak)', () => {
     expect([...overSocket, ...fake.speakRequests.map((r) => r.text)]).toEqual(pieces);
     expect(events.filter((e) => e.kind === 'warning')).toMatchObject([{ code: 'CHARACTER_WINDOW_SPENT' }]);
     session.close();
+  });
+
+  it('text sent over REST is joined into requests under the limit, in order, none split mid-piece', () => {
+    const pieces = ['a'.repeat(1000), 'b'.repeat(1000), 'c'.repeat(1000), 'd'.repeat(300), 'e'.repeat(3000)];
+    const requests = joinUpTo(pieces, 2400);
+    expect(requests.map((r) => r.length)).toEqual([2001, 1301, 3000]);
+    expect(requests.join(' ')).toBe(pieces.join(' '));
   });
 
   it('REST refuses more than 2400 characters with 413 and the documented body', async () => {
