@@ -18,10 +18,10 @@ import { identifyCaller } from './caller-context';
 import { ConfirmationGate } from './confirmation-gate';
 import { ConversationHistory } from './history';
 import { createTurn, Interruptions, type Turn, textOf } from './interruptions';
-import { fillerRotation, PHRASES } from './phrases';
+import { PHRASES } from './phrases';
 import { buildGreeting, buildSystemPrompt } from './prompt';
 import { SpeechOutput } from './speech-output';
-import { runTurn } from './turn-runner';
+import { TurnAnswerer } from './turn-answerer';
 
 /** Lines the assistant says on its own belong to no turn (pruned with every turn). */
 const NO_TURN = -1;
@@ -31,12 +31,12 @@ export class CallSession {
   private readonly session: ToolSession;
   private readonly settings: TurnTakingSettings;
   private readonly bargeIn: BargeInDetector;
-  private readonly nextFiller = fillerRotation();
   private readonly journal: CallJournal;
   private readonly gate = new ConfirmationGate();
   private callerTurns = 0;
   private history!: ConversationHistory;
   private output?: SpeechOutput;
+  private answerer?: TurnAnswerer;
   private watchdog?: CallWatchdog;
   private sttSession?: SpeechToTextSession;
   private ttsSession?: TextToSpeechSession;
@@ -46,8 +46,6 @@ export class CallSession {
   private currentTurn?: Turn;
   private lastTurn?: Turn;
   private readonly interruptions: Interruptions;
-  private failuresInARow = 0;
-  private readonly toolCalls = { used: 0, max: 0 };
   private readonly exit: CallExit;
   private stopped = false;
   private stopping?: Promise<void>;
@@ -58,7 +56,6 @@ export class CallSession {
   ) {
     this.log = deps.logger.child({ callSid: call.callSid });
     this.journal = new CallJournal(call, deps.calls, this.log, deps.now);
-    this.toolCalls.max = deps.settings.perCall.maxToolCalls;
     this.interruptions = new Interruptions(
       {
         log: this.log,
@@ -137,6 +134,18 @@ export class CallSession {
       firstAudioReceived: (turnId) => this.journal.metrics.mark(turnId, 'firstTtsByte'),
       firstAudioSent: (turnId) => this.journal.metrics.mark(turnId, 'firstAudioSent'),
       idle: () => this.onOutputIdle(),
+    });
+    this.answerer = new TurnAnswerer({
+      deps: this.deps,
+      log: this.log,
+      journal: this.journal,
+      exit: this.exit,
+      gate: this.gate,
+      history: this.history,
+      output: this.output,
+      session: this.session,
+      isStopped: () => this.stopped,
+      say: (text, turnId) => this.say(text, turnId),
     });
     this.watchdog = new CallWatchdog(
       { silenceMs: this.settings.silenceMs, maxCallMs: this.settings.maxCallMs },
@@ -294,71 +303,13 @@ export class CallSession {
         this.callerTurns++;
       }
       turn.userAdded = true;
-      await this.executeTurn(turn);
+      await this.answerer!.answer(turn, this.callerTurns);
     })();
     void turn.done.finally(() => {
       void this.persist(false);
       if (this.currentTurn === turn) this.currentTurn = undefined;
       if (!this.output?.isSpeaking()) this.onOutputIdle();
     });
-  }
-
-  private async executeTurn(turn: Turn): Promise<void> {
-    if (this.journal.tokensUsed >= this.deps.settings.perCall.maxTokens) {
-      // A call this long is not going anywhere good with the assistant: a person takes over.
-      this.log.warn(
-        { tokens: this.journal.tokensUsed },
-        'token ceiling reached: handing the call to the shop',
-      );
-      await this.exit.transfer('token_limit', PHRASES.limitTransfer);
-      return;
-    }
-    const signal = turn.abort.signal;
-    try {
-      const result = await runTurn({
-        turnId: turn.id,
-        signal,
-        model: this.deps.model,
-        tools: this.deps.tools,
-        invoker: this.deps.invoker,
-        history: this.history,
-        output: this.output!,
-        session: this.session,
-        maxToolRounds: this.deps.settings.maxToolRounds,
-        toolCalls: this.toolCalls,
-        gate: this.gate,
-        callerTurns: this.callerTurns,
-        shop: this.deps.shop,
-        now: this.deps.now,
-        fillerAfterMs: this.settings.fillerAfterMs,
-        firstTokenBudgetMs: this.settings.firstTokenBudgetMs,
-        nextFiller: this.nextFiller,
-        onFirstToken: () => this.journal.metrics.mark(turn.id, 'firstToken'),
-        onToolCall: (call) => this.journal.recordTool(call),
-        onFiller: (text) => {
-          this.journal.metrics.filler(turn.id);
-          this.journal.record('assistant', text);
-        },
-      });
-      this.journal.addUsage(result.usage);
-      turn.answered = result.status !== 'aborted';
-      if (result.spoken) turn.spokenEntry = this.journal.record('assistant', result.spoken);
-      if (turn.answered) this.failuresInARow = 0;
-      if (result.control) await this.exit.onModelRequest(result.control, result.spoken);
-    } catch (error) {
-      if (signal.aborted || this.stopped) return;
-      this.log.error(
-        { err: { name: (error as Error).name, status: (error as { status?: number }).status } },
-        'turn failed',
-      );
-      // Never dead air and never the error text; a second failure in a row goes to a person.
-      if (++this.failuresInARow >= 2) {
-        void this.exit.transfer('repeated_failures', PHRASES.troubleTransfer);
-        return;
-      }
-      this.say(PHRASES.apology, turn.id);
-      turn.answered = true;
-    }
   }
 
   /** A provider stayed down after its reconnects: the caller goes to a person, with Twilio's voice. */
