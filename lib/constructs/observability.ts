@@ -81,6 +81,40 @@ export class Observability extends Construct {
       // The ALB reports this metric every minute; silence means the target group is gone or broken.
       treatMissingData: TreatMissingData.BREACHING,
     });
+    if (shop.scaling.minTasks > 1) {
+      // With one task, NoHealthyHosts is this alarm. Deploys start new tasks before stopping old
+      // ones (minHealthyPercent 100), and a replaced task is healthy again within ~3 minutes.
+      this.addAlarm(
+        'BelowMinimumTasks',
+        `Fewer than scaling.minTasks (${shop.scaling.minTasks}) healthy voice server tasks`,
+        {
+          metric: targetGroup.metrics.healthyHostCount({ period: ONE_MINUTE, statistic: 'Minimum' }),
+          threshold: shop.scaling.minTasks,
+          evaluationPeriods: 5,
+          comparisonOperator: ComparisonOperator.LESS_THAN_THRESHOLD,
+          treatMissingData: TreatMissingData.BREACHING,
+        },
+      );
+    }
+    // A caller who heard the busy line and was put through to the shop, or a reminder hung up: every
+    // task was full. Scaling on calls should prevent it; when it does not, maxTasks (or the
+    // per-task limit) is too low for the shop's peak.
+    const callsTurnedAway = new MetricFilter(this, 'CallsTurnedAwayLines', {
+      logGroup: voice.logGroup,
+      filterPattern: FilterPattern.stringValue('$.refusal', '=', 'at_capacity'),
+      metricNamespace: `Pitcrew/${shop.shopId}`,
+      metricName: 'CallsTurnedAway',
+      metricValue: '1',
+      defaultValue: 0,
+    });
+    this.addAlarm(
+      'CallsTurnedAway',
+      'Calls were refused because the voice server tasks were full: raise scaling.maxTasks or calls.maxConcurrentCallsPerTask',
+      {
+        metric: callsTurnedAway.metric({ period: FIVE_MINUTES, statistic: 'Sum' }),
+        threshold: 1,
+      },
+    );
     // Error lines are failures a caller met (a call that could not start, a webhook answered with
     // the fallback, an unhandled rejection): no AWS metric sees them, the task stays healthy.
     const serverErrorLines = new MetricFilter(this, 'ServerErrorLines', {
@@ -157,8 +191,9 @@ export class Observability extends Construct {
         targetGroup.metrics.healthyHostCount({ period: ONE_MINUTE }),
         targetGroup.metrics.unhealthyHostCount({ period: ONE_MINUTE }),
       ]),
-      graph('Open connections (≈ live calls)', [
-        loadBalancer.metrics.activeConnectionCount({ period: ONE_MINUTE }),
+      graph('Live calls per task (what scaling tracks) / turned away', [
+        voice.activeCallsPerTask,
+        callsTurnedAway.metric({ period: ONE_MINUTE, statistic: 'Sum' }),
       ]),
     );
     this.dashboard.addWidgets(

@@ -1,4 +1,5 @@
 import { Duration, Stack, Token } from 'aws-cdk-lib';
+import type { IMetric } from 'aws-cdk-lib/aws-cloudwatch';
 import { IpAddresses, type IVpc, Port, SecurityGroup, SubnetType, Vpc } from 'aws-cdk-lib/aws-ec2';
 import { Platform } from 'aws-cdk-lib/aws-ecr-assets';
 import {
@@ -23,7 +24,7 @@ import {
 } from 'aws-cdk-lib/aws-elasticloadbalancingv2';
 import { PolicyStatement } from 'aws-cdk-lib/aws-iam';
 import type { IFunction } from 'aws-cdk-lib/aws-lambda';
-import { LogGroup } from 'aws-cdk-lib/aws-logs';
+import { FilterPattern, LogGroup } from 'aws-cdk-lib/aws-logs';
 import { BlockPublicAccess, Bucket, BucketEncryption, ObjectOwnership } from 'aws-cdk-lib/aws-s3';
 import type { ISecret } from 'aws-cdk-lib/aws-secretsmanager';
 import { Construct } from 'constructs';
@@ -47,6 +48,16 @@ export const HEALTH_CHECK_PATH = '/healthz';
  * would leave no headroom, and arm64 keeps this size cheap.
  */
 export const TASK_CPU = 512;
+/**
+ * The `msg` of the line each task logs twice a minute with its live calls in `activeCalls`
+ * (runtime/server/capacity-report.ts; test/e2e/capacity-metrics.test.ts holds the two together).
+ */
+export const CAPACITY_REPORT_MESSAGE = 'call capacity';
+/**
+ * Auto scaling keeps the average task at this share of the shop's per-task call limit: the rest
+ * is room for the calls that arrive while a new task starts (a minute or two).
+ */
+export const CALLS_TARGET_SHARE = 0.6;
 export const TASK_MEMORY_MIB = 1024;
 
 /**
@@ -112,6 +123,8 @@ export class VoiceService extends Construct {
   public readonly loadBalancer: ApplicationLoadBalancer;
   public readonly targetGroup: ApplicationTargetGroup;
   public readonly logGroup: LogGroup;
+  /** Live calls per task, averaged over the tasks each minute; what the service scales on. */
+  public readonly activeCallsPerTask: IMetric;
   public readonly accessLogBucket?: Bucket;
 
   constructor(scope: Construct, id: string, props: VoiceServiceProps) {
@@ -244,14 +257,35 @@ export class VoiceService extends Construct {
       },
     });
 
-    this.service
-      .autoScaleTaskCount({ minCapacity: shop.scaling.minTasks, maxCapacity: shop.scaling.maxTasks })
-      .scaleOnCpuUtilization('Cpu', {
-        targetUtilizationPercent: 50,
-        scaleOutCooldown: Duration.minutes(1),
-        // Scale-in is slow on purpose; tasks with calls in flight also protect themselves (see task role).
-        scaleInCooldown: Duration.minutes(10),
-      });
+    this.activeCallsPerTask = this.logGroup
+      .addMetricFilter('ActiveCallsPerTask', {
+        filterPattern: FilterPattern.stringValue('$.msg', '=', CAPACITY_REPORT_MESSAGE),
+        // A filter's dimensions can only come from the line: the shop goes in the namespace instead.
+        metricNamespace: `Pitcrew/${shop.shopId}`,
+        metricName: 'ActiveCallsPerTask',
+        metricValue: '$.activeCalls',
+      })
+      // Every task reports twice a minute, so the average of a minute's lines is calls per task.
+      .metric({ statistic: 'Average', period: Duration.minutes(1) });
+
+    const scaling = this.service.autoScaleTaskCount({
+      minCapacity: shop.scaling.minTasks,
+      maxCapacity: shop.scaling.maxTasks,
+    });
+    // Either policy scales out; scale-in needs both. Calls come first: a task refuses calls at its
+    // limit while its CPU is far below any target, so CPU alone would never add a task.
+    scaling.scaleToTrackCustomMetric('Calls', {
+      metric: this.activeCallsPerTask,
+      targetValue: Math.max(1, Math.floor(shop.calls.maxConcurrentCallsPerTask * CALLS_TARGET_SHARE)),
+      scaleOutCooldown: Duration.minutes(1),
+      // Scale-in is slow on purpose; tasks with calls in flight also protect themselves (see task role).
+      scaleInCooldown: Duration.minutes(10),
+    });
+    scaling.scaleOnCpuUtilization('Cpu', {
+      targetUtilizationPercent: 50,
+      scaleOutCooldown: Duration.minutes(1),
+      scaleInCooldown: Duration.minutes(10),
+    });
   }
 
   private createVpc(): Vpc {

@@ -7,6 +7,8 @@ export interface CallLimits {
   maxCallsPerCaller: number;
 }
 
+export type CallRefusal = 'draining' | 'at_capacity' | 'caller_limit';
+
 /** The calls this process carries: for capacity limits, health and draining on shutdown. */
 export class CallRegistry {
   private readonly active = new Map<string, { session: CallSession; callerPhone: string | null }>();
@@ -15,12 +17,22 @@ export class CallRegistry {
 
   constructor(private readonly limits: CallLimits) {}
 
-  canAcceptCall(callerPhone: string | null = null): boolean {
-    if (this.draining || this.active.size >= this.limits.maxConcurrentCalls) return false;
+  /**
+   * Why a call from this number would be turned away, or null when there is room for it. Logged
+   * as `refusal` on the line that refuses it: `at_capacity` lines are the CallsTurnedAway alarm
+   * (lib/constructs/observability.ts), the other two are not a shortage of tasks.
+   */
+  refusal(callerPhone: string | null = null): CallRefusal | null {
+    if (this.draining) return 'draining';
+    if (this.active.size >= this.limits.maxConcurrentCalls) return 'at_capacity';
     // Calls with the caller ID withheld count as one caller: withholding it must not lift the limit.
     let fromCaller = 0;
     for (const call of this.active.values()) if (call.callerPhone === callerPhone) fromCaller++;
-    return fromCaller < this.limits.maxCallsPerCaller;
+    return fromCaller < this.limits.maxCallsPerCaller ? null : 'caller_limit';
+  }
+
+  get capacity(): number {
+    return this.limits.maxConcurrentCalls;
   }
 
   add(callSid: string, session: CallSession, callerPhone: string | null): void {

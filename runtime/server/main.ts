@@ -4,6 +4,7 @@
  */
 import { createLogger } from '../observability/logger';
 import { buildApp } from './app';
+import { reportCapacity } from './capacity-report';
 import { ConfigError, loadServerConfig } from './config';
 import { createServerDependencies } from './production-dependencies';
 import { drainOnSignal } from './shutdown';
@@ -39,6 +40,7 @@ async function main(): Promise<void> {
     agentUri: config.ecsAgentUri,
     expiresInMinutes: config.shop.calls.maxCallMinutes + 15,
   });
+  reportCapacity(server.registry, logger);
   drainOnSignal(server, logger);
   await server.app.listen({ port: config.port, host: config.host });
 }

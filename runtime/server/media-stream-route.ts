@@ -176,11 +176,9 @@ class MediaConnection {
     if (this.socket.readyState !== this.socket.OPEN) return;
     // The webhook checked the capacity of the task it ran on; the ALB may have sent the socket to
     // another one. This task's own limits are what protect its calls, so they are checked again.
-    if (!this.registry.canAcceptCall(claims.callerPhone)) {
-      this.log.warn(
-        { callSid },
-        'media stream refused: this task is at capacity, draining or at the caller limit',
-      );
+    const refusal = this.registry.refusal(claims.callerPhone);
+    if (refusal) {
+      this.log.warn({ callSid, refusal }, 'media stream refused: handed to the shop');
       await this.deps.control
         .transfer(callSid, this.config.shop.transferNumber, BUSY_MESSAGE)
         .catch((failure: Error) => this.log.error({ err: { name: failure.name } }, 'busy hand-off failed'));

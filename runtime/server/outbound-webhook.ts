@@ -58,7 +58,11 @@ export function registerOutboundWebhook(
       return xml(context ? voicemailTwiml(voicemailMessage(config.shop, context)) : hangUpTwiml());
     }
     // A person (or AMD could not tell): the assistant takes the call, if there is room for it.
-    if (!registry.canAcceptCall()) return xml(hangUpTwiml());
+    const refusal = registry.refusal();
+    if (refusal) {
+      request.log.warn({ callSid: CallSid, refusal }, 'reminder call refused: hung up');
+      return xml(hangUpTwiml());
+    }
     const token = await deps.calls.mintStreamToken({
       callSid: CallSid,
       callerPhone: customerPhone,

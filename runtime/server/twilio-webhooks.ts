@@ -135,8 +135,9 @@ export function registerTwilioWebhooks(
     const form = voiceWebhookSchema.safeParse(request.body);
     if (!form.success || form.data.AccountSid !== config.twilio.accountSid) return badRequest(reply);
     const callerPhone = form.data.From ? normalizePhone(form.data.From) : null;
-    if (!registry.canAcceptCall(callerPhone)) {
-      request.log.warn({ callSid: form.data.CallSid }, 'call refused: at capacity, draining or caller limit');
+    const refusal = registry.refusal(callerPhone);
+    if (refusal) {
+      request.log.warn({ callSid: form.data.CallSid, refusal }, 'call refused: handed to the shop');
       return reply.type('text/xml').send(fallbackTwiml(BUSY_MESSAGE, config.shop.transferNumber));
     }
     const token = await deps.calls.mintStreamToken({
