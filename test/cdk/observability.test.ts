@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { pascalCase } from '../../lib/naming';
 import { TOOL_NAMES } from '../../runtime/tools/catalog';
-import { exampleShop, resourceNamed, resourcesOf, synthExample } from './synth';
+import { exampleShop, resourceNamed, resourcesOf, shopWith, synthExample, synthShop } from './synth';
 
 describe('observability', () => {
   const { template } = synthExample();
@@ -28,6 +28,7 @@ describe('observability', () => {
     ['DialerErrors', 'AWS/Lambda', 'Errors'],
     ['ReminderDeadLetters', 'AWS/SQS', 'ApproximateNumberOfMessagesVisible'],
     ['ServerErrors', `Pitcrew/${exampleShop().shopId}`, 'ServerErrorLines'],
+    ['CallsTurnedAway', `Pitcrew/${exampleShop().shopId}`, 'CallsTurnedAway'],
     ...TOOL_NAMES.map((tool) => [`ToolErrors${pascalCase(tool)}`, 'AWS/Lambda', 'Errors']),
   ])('alarms on %s (%s %s) and notifies the topic', (name, namespace, metricName) => {
     const properties = alarm(name);
@@ -60,6 +61,41 @@ describe('observability', () => {
         { Name: 'FunctionName', Value: { Ref: fn } },
       ]);
     }
+  });
+
+  it('alarms on the first caller turned away because every task was full', () => {
+    const logGroup = resourceNamed(template, 'AWS::Logs::LogGroup', 'VoiceLogs').logicalId;
+    template.hasResourceProperties('AWS::Logs::MetricFilter', {
+      LogGroupName: { Ref: logGroup },
+      FilterPattern: '{ $.refusal = "at_capacity" }',
+      MetricTransformations: [
+        {
+          MetricNamespace: `Pitcrew/${shop.shopId}`,
+          MetricName: 'CallsTurnedAway',
+          MetricValue: '1',
+          DefaultValue: 0,
+        },
+      ],
+    });
+    expect(alarm('CallsTurnedAway')).toMatchObject({ Threshold: 1, Statistic: 'Sum', Period: 300 });
+  });
+
+  it('alarms below scaling.minTasks healthy tasks only when that is more than one (else NoHealthyHosts is it)', () => {
+    expect(
+      Object.keys(resourcesOf(template, 'AWS::CloudWatch::Alarm')).filter((id) =>
+        id.includes('BelowMinimumTasks'),
+      ),
+    ).toEqual([]);
+    const three = synthShop(shopWith({ scaling: { minTasks: 3, maxTasks: 6 } })).template;
+    const below = resourceNamed(three, 'AWS::CloudWatch::Alarm', 'ObservabilityBelowMinimumTasks').Properties;
+    expect(below).toMatchObject({
+      MetricName: 'HealthyHostCount',
+      Statistic: 'Minimum',
+      Threshold: 3,
+      ComparisonOperator: 'LessThanThreshold',
+      EvaluationPeriods: 5,
+      TreatMissingData: 'breaching',
+    });
   });
 
   it('alarms as soon as one reminder lands in the dead-letter queue', () => {

@@ -131,6 +131,38 @@ describe('voice service', () => {
     });
   });
 
+  it('scales on live calls per task, at 60 % of the per-task limit, read from the capacity lines', () => {
+    // The example shop carries 25 calls a task; CPU alone would never scale before a task is full.
+    template.hasResourceProperties('AWS::ApplicationAutoScaling::ScalingPolicy', {
+      TargetTrackingScalingPolicyConfiguration: Match.objectLike({
+        TargetValue: 15,
+        CustomizedMetricSpecification: Match.objectLike({
+          Namespace: `Pitcrew/${shop.shopId}`,
+          MetricName: 'ActiveCallsPerTask',
+          Statistic: 'Average',
+        }),
+        ScaleOutCooldown: 60,
+        ScaleInCooldown: 600,
+      }),
+    });
+    const logGroup = resourceNamed(template, 'AWS::Logs::LogGroup', 'VoiceLogs').logicalId;
+    template.hasResourceProperties('AWS::Logs::MetricFilter', {
+      LogGroupName: { Ref: logGroup },
+      FilterPattern: '{ $.msg = "call capacity" }',
+      MetricTransformations: [
+        {
+          MetricNamespace: `Pitcrew/${shop.shopId}`,
+          MetricName: 'ActiveCallsPerTask',
+          MetricValue: '$.activeCalls',
+        },
+      ],
+    });
+    const oneCallTasks = synthShop(shopWith({ calls: { maxCallMinutes: 15, maxConcurrentCallsPerTask: 1 } }));
+    oneCallTasks.template.hasResourceProperties('AWS::ApplicationAutoScaling::ScalingPolicy', {
+      TargetTrackingScalingPolicyConfiguration: Match.objectLike({ TargetValue: 1 }),
+    });
+  });
+
   it('enables Container Insights on the cluster', () => {
     template.hasResourceProperties('AWS::ECS::Cluster', {
       ClusterName: `pitcrew-${shop.shopId}`,
